@@ -1,0 +1,6 @@
+// Quarry — QuarryQualys module.
+import CLibXML2
+import Foundation
+import QuarryCore
+
+let _libxmlVersion = LIBXML_DOTTED_VERSION

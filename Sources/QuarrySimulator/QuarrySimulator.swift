@@ -1,0 +1,2 @@
+// Quarry — QuarrySimulator module.
+import QuarryCore

@@ -1,0 +1,2 @@
+// Quarry — QuarryTransform module.
+import QuarryCore

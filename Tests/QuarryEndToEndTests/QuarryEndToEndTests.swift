@@ -1,0 +1,4 @@
+// Quarry — QuarryEndToEnd tests.
+
+import Testing
+import QuarryCore

@@ -1,0 +1,4 @@
+// Quarry — QuarryLoad tests.
+
+import Testing
+@testable import QuarryLoad

@@ -1,0 +1,4 @@
+// Quarry — QuarryQualys tests.
+
+import Testing
+@testable import QuarryQualys

@@ -1,0 +1,4 @@
+// Quarry — QuarrySimulator tests.
+
+import Testing
+@testable import QuarrySimulator

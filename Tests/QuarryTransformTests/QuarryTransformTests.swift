@@ -1,0 +1,4 @@
+// Quarry — QuarryTransform tests.
+
+import Testing
+@testable import QuarryTransform
