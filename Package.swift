@@ -30,9 +30,14 @@ let package = Package(
         .target(name: "QuarryTransform", dependencies: ["QuarryCore"]),
         .target(name: "QuarryLoad", dependencies: ["QuarryCore", "CZlib"]),
         .target(name: "QuarrySimulator", dependencies: ["QuarryCore"]),
+        // The nightly job: wires the stages into one pipeline run (used by the CLI and end-to-end tests).
+        .target(
+            name: "QuarryJob",
+            dependencies: ["QuarryCore", "QuarryQualys", "QuarryTransform", "QuarryLoad", "QuarrySimulator"]
+        ),
         .executableTarget(
             name: "quarry",
-            dependencies: ["QuarryCore", "QuarryQualys", "QuarryTransform", "QuarryLoad", "QuarrySimulator"]
+            dependencies: ["QuarryCore", "QuarryJob", "QuarrySimulator"]
         ),
         .executableTarget(
             name: "quarry-bench",
@@ -46,7 +51,7 @@ let package = Package(
         .testTarget(name: "QuarrySimulatorTests", dependencies: ["QuarrySimulator", "QuarryCore"]),
         .testTarget(
             name: "QuarryEndToEndTests",
-            dependencies: ["QuarryCore", "QuarryQualys", "QuarryTransform", "QuarryLoad", "QuarrySimulator"]
+            dependencies: ["QuarryCore", "QuarryQualys", "QuarryTransform", "QuarryLoad", "QuarrySimulator", "QuarryJob"]
         ),
     ],
     swiftLanguageModes: [.v5]

@@ -1,0 +1,1 @@
+// Quarry — the nightly job module.
