@@ -165,3 +165,27 @@ public struct Pipeline: Sendable {
         return stages.map(\.metrics.report)
     }
 }
+
+/// An output shared by several producing stages: the channel is finished when the last of
+/// `producers` stages has finished (a failure fails it at once).
+public final class FanIn<T: Sendable>: ClosableChannel, @unchecked Sendable {
+    public let channel: BoundedChannel<T>
+    private let lock = NSLock()
+    private var remaining: Int
+
+    public init(_ channel: BoundedChannel<T>, producers: Int) {
+        precondition(producers >= 1)
+        self.channel = channel
+        self.remaining = producers
+    }
+
+    public func finish() {
+        let last = lock.withLock { () -> Bool in
+            remaining -= 1
+            return remaining == 0
+        }
+        if last { channel.finish() }
+    }
+
+    public func fail(_ error: Error) { channel.fail(error) }
+}

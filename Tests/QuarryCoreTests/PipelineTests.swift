@@ -116,3 +116,29 @@ private final class Collected: @unchecked Sendable {
     func append(_ v: [Int]) { lock.withLock { stored += v } }
     var values: [Int] { lock.withLock { stored } }
 }
+
+@Suite struct FanInTests {
+    @Test func channelEndsOnlyWhenEveryProducerHasFinished() async throws {
+        var p = Pipeline(logger: .silent)
+        let shared = p.channel(Int.self, capacity: 2)
+        let fanIn = FanIn(shared, producers: 3)
+        for k in 0..<3 {
+            p.stage("producer\(k)", outputs: [fanIn]) { ctx in
+                for i in 0..<(10 * (k + 1)) {
+                    try await ctx.send([k * 100 + i], to: shared)
+                    if k == 0 { try await Task.sleep(for: .microseconds(100)) }
+                }
+            }
+        }
+        let collected = Collected()
+        p.stage("consumer") { ctx in
+            while let b = try await ctx.receive(from: shared) { collected.append(b) }
+        }
+
+        let reports = try await p.run()
+
+        #expect(collected.values.count == 60)
+        #expect(Set(collected.values).count == 60)
+        #expect(reports.last?.recordsIn == 60)
+    }
+}
