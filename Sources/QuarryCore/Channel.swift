@@ -38,6 +38,12 @@ public final class BoundedChannel<Element: Sendable>: @unchecked Sendable {
     /// - Throws: `ChannelError.closed` once finished, the failure after `fail(_:)`,
     ///   `CancellationError` if the calling task is cancelled while waiting.
     public func send(_ element: Element) async throws {
+        // Fast path: room in the buffer or a receiver waiting, no suspension needed.
+        if !Task.isCancelled, let action = lock.withLock({ state.trySend(element) }) {
+            action.run()
+            return
+        }
+        try Task.checkCancellation()
         let id = lock.withLock { state.nextID() }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (cont: CheckedContinuation<Void, Error>) in
@@ -54,6 +60,12 @@ public final class BoundedChannel<Element: Sendable>: @unchecked Sendable {
     ///
     /// - Returns: `nil` once the channel is finished and drained.
     public func receive() async throws -> Element? {
+        // Fast path: something buffered (or the end known), no suspension needed.
+        if !Task.isCancelled, let (result, action) = lock.withLock({ state.tryReceive() }) {
+            action.run()
+            return try result.get()
+        }
+        try Task.checkCancellation()
         let id = lock.withLock { state.nextID() }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (cont: CheckedContinuation<Element?, Error>) in
@@ -120,6 +132,30 @@ extension BoundedChannel {
             return counter
         }
 
+        /// Completes a send without waiting when it can; nil when the caller must suspend.
+        mutating func trySend(_ element: Element) -> Action? {
+            if closed || buffer.count >= capacity && receivers.count == 0 { return nil }
+            var action = Action()
+            if let receiver = receivers.popFirst() {
+                action.resumeReceivers.append((receiver.continuation, .success(element)))
+            } else {
+                buffer.append(element)
+            }
+            return action
+        }
+
+        /// Completes a receive without waiting when it can; nil when the caller must suspend.
+        mutating func tryReceive() -> (Result<Element?, Error>, Action)? {
+            var action = Action()
+            if let failure { return (.failure(failure), action) }
+            if let element = buffer.popFirst() {
+                admitWaitingSenders(into: &action)
+                return (.success(element), action)
+            }
+            if closed { return (.success(nil), action) }
+            return nil
+        }
+
         mutating func send(_ element: Element, id: UInt64, continuation: CheckedContinuation<Void, Error>) -> Action {
             var action = Action()
             if cancelledIDs.remove(id) != nil {
@@ -146,16 +182,23 @@ extension BoundedChannel {
                 action.resumeReceivers.append((continuation, .failure(failure)))
             } else if let element = buffer.popFirst() {
                 action.resumeReceivers.append((continuation, .success(element)))
-                if let sender = senders.popFirst() {
-                    buffer.append(sender.element)
-                    action.resumeSenders.append((sender.continuation, .success(())))
-                }
+                admitWaitingSenders(into: &action)
             } else if closed {
                 action.resumeReceivers.append((continuation, .success(nil)))
             } else {
                 receivers.append(Receiver(id: id, continuation: continuation))
             }
             return action
+        }
+
+        /// Moves waiting senders' elements into the buffer once it has drained to half its
+        /// capacity (the low watermark), waking them together rather than one per element.
+        mutating func admitWaitingSenders(into action: inout Action) {
+            guard senders.count > 0, buffer.count <= capacity / 2 else { return }
+            while buffer.count < capacity, let sender = senders.popFirst() {
+                buffer.append(sender.element)
+                action.resumeSenders.append((sender.continuation, .success(())))
+            }
         }
 
         mutating func cancelSender(id: UInt64) -> Action {

@@ -7,12 +7,18 @@ import QuarryCore
 func runChannelBenchmark(_ args: [String]) async throws {
     let total = Int(args.first ?? "") ?? 2_000_000
 
-    // Baseline: the same records summed in a plain loop, no channel.
+    // Baseline: the same records through a plain in-task FIFO (append, then read in order).
     var start = ContinuousClock.now
+    var fifo: [Int] = []
+    fifo.reserveCapacity(1024)
     var sum = 0
-    for i in 0..<total { sum &+= i }
+    for i in 0..<total {
+        fifo.append(i)
+        if fifo.count == 1024 { for v in fifo { sum &+= v }; fifo.removeAll(keepingCapacity: true) }
+    }
+    for v in fifo { sum &+= v }
     let loop = (ContinuousClock.now - start).seconds
-    precondition(sum != 42)
+    precondition(sum == total * (total - 1) / 2)
 
     let singles = min(total, 500_000)
     let single = BoundedChannel<Int>(capacity: 64)
@@ -46,7 +52,7 @@ func runChannelBenchmark(_ args: [String]) async throws {
     let batchSeconds = (ContinuousClock.now - start).seconds
     precondition(n1 == singles && n2 == total)
 
-    print("channel.baseline_loop_records_per_s \(Int(Double(total) / max(loop, 1e-9)))")
+    print("channel.baseline_plain_fifo_records_per_s \(Int(Double(total) / max(loop, 1e-9)))")
     print("channel.single_records \(singles)")
     print("channel.single_records_per_s \(Int(Double(singles) / singleSeconds))")
     print("channel.batch_size \(batchSize)")
