@@ -94,7 +94,8 @@ struct Staging {
                 try FS.makeDirs(FS.parent(live))
                 try FS.rename(old, live)
             }
-            if FS.exists(FS.parent(live)) { try FS.syncDir(FS.parent(live)) }
+            // Best effort: a sync failure must not stop the moves that restore the old state.
+            try? FS.syncDir(FS.parent(live))
         }
     }
 
