@@ -3,10 +3,14 @@
 import Foundation
 
 let benchArgs = Array(CommandLine.arguments.dropFirst())
+let rest = Array(benchArgs.dropFirst())
 switch benchArgs.first {
-case "channel":
-    try await runChannelBenchmark(Array(benchArgs.dropFirst()))
+case "channel": try await runChannelBenchmark(rest)
+case "write": try await runWriteBenchmark(rest)
+case "parse": try await runParseBenchmark(rest)
+case "resolve": try await runResolveBenchmark(rest)
+case "sim": try await runSimBenchmark(rest)
 default:
-    FileHandle.standardError.write(Data("usage: quarry-bench channel [N]\n".utf8))
+    FileHandle.standardError.write(Data("usage: quarry-bench channel|write|parse|resolve|sim [args]\n".utf8))
     exit(2)
 }

@@ -1,4 +1,0 @@
-// Quarry — QuarryLoad tests.
-
-import Testing
-@testable import QuarryLoad
