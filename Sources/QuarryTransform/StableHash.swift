@@ -12,8 +12,8 @@ enum StableHash {
         return h == 0 ? 1 : h
     }
 
-    static func text(_ s: String, seed: UInt64 = 0) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ seed
+    static func text(_ s: String) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for b in s.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
         return h == 0 ? 1 : h
     }

@@ -58,7 +58,7 @@ public final class Transformer: @unchecked Sendable {
                                            excerpt: RecordMapper.excerpt(r)))
                     continue
                 }
-                guard seenIDs.insert(StableHash.text(r.recordID, seed: UInt64(r.api == .gav ? 1 : r.api == .qps ? 2 : 3))).inserted else {
+                guard seenIDs.insert(StableHash.text(r.api.rawValue + "\u{1F}" + r.recordID)).inserted else {
                     counters.reject(Reject(source: r.api.rawValue, locator: r.locator.description, recordID: r.recordID,
                                            reason: "duplicate record ID; the first occurrence was kept",
                                            excerpt: RecordMapper.excerpt(r)))
