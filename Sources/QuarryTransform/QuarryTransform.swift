@@ -1,2 +1,0 @@
-// Quarry — QuarryTransform module.
-import QuarryCore

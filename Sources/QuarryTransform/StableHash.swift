@@ -1,0 +1,28 @@
+// Quarry — a hash that is the same in every process and on every night (FNV-1a, 64 bits).
+
+/// Swift's `Hasher` is seeded per process, so identity keys use this instead: the state
+/// file written tonight must match the keys computed tomorrow.
+enum StableHash {
+    /// Hash of a key of `role` with canonical text `value`; never 0 (0 means "none").
+    static func key(_ role: Role, _ value: String) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        h = (h ^ UInt64(role.rawValue)) &* 0x0000_0100_0000_01b3
+        h = (h ^ 0xFF) &* 0x0000_0100_0000_01b3
+        for b in value.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
+        return h == 0 ? 1 : h
+    }
+
+    static func text(_ s: String) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in s.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
+        return h == 0 ? 1 : h
+    }
+
+    /// Final avalanche so that near-equal inputs give unrelated uids (splitmix64 finaliser).
+    static func mix(_ x: UInt64) -> UInt64 {
+        var z = x &+ 0x9e37_79b9_7f4a_7c15
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
+    }
+}

@@ -1,4 +1,0 @@
-// Quarry — QuarryTransform tests.
-
-import Testing
-@testable import QuarryTransform
