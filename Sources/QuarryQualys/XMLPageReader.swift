@@ -173,10 +173,10 @@ final class XMLPageReader {
             switch n.kind {
             case .recordRoot, .inRecord:
                 let path = n.kind == .recordRoot ? attr : n.path + "/" + attr
-                fields.append(SourceField(path: path, value: value(raw, path: path), group: group))
+                fields.append(SourceField(path: path, value: attributeValue(raw, path: path), group: group))
             case .envelope:
                 let path = n.path + "/" + attr
-                result.envelope.append((path, value(raw, path: path)))
+                result.envelope.append((path, attributeValue(raw, path: path)))
             case .unknown:
                 break
             }
@@ -261,6 +261,13 @@ final class XMLPageReader {
             }
         }
         return String(decoding: copy, as: UTF8.self)
+    }
+
+    /// Without entity substitution libxml2 hands attribute values over with every `&`
+    /// written as `&#38;`; this undoes exactly that.
+    private func attributeValue(_ raw: UnsafeRawBufferPointer, path: String) -> String {
+        let v = value(raw, path: path)
+        return v.contains("&#38;") ? v.replacingOccurrences(of: "&#38;", with: "&") : v
     }
 
     private static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 }
