@@ -23,8 +23,9 @@ public struct HTTPRequest: Sendable {
     /// `POST /rest/2.0/search/am/asset?pageSize=100`: method, path and query, for errors
     /// and logs. Credentials never travel in Qualys URLs.
     public var label: String {
-        var text = url.path
-        if let q = url.query, !q.isEmpty { text += "?" + q }
+        let parts = URLComponents(url: url, resolvingAgainstBaseURL: false)
+        var text = parts?.percentEncodedPath ?? url.path
+        if let q = parts?.percentEncodedQuery, !q.isEmpty { text += "?" + q }
         return "\(method) \(text)"
     }
 
