@@ -1,4 +1,0 @@
-// Quarry — QuarryQualys tests.
-
-import Testing
-@testable import QuarryQualys
