@@ -114,7 +114,7 @@ extension Tenant {
             ? m - 1 - d.below(4) : nil
 
         let (epoch, prevEpoch) = dhcp ? ipEpochs(m) : (min(born, 1), min(born, 1) - 1)
-        let touch = touchNight(m, born: born)
+        let touch = touchNight(m, born: born <= 1 ? -400 : born)
 
         var bits: UInt8 = 0
         func set(_ k: RecordKind) { bits |= 1 << UInt8(k.rawValue) }
