@@ -130,7 +130,7 @@ extension Tenant {
             }
             if scanned && (!hasAgent || scannerUnlinked) { set(.scanner) }
             if cloud != nil && (!hasAgent || connectorUnlinked) { set(.connector) }
-            if dhcp && scanned && staleKept && night - epoch < 4 && epoch > born { set(.staleScanner) }
+            if dhcp && scanned && staleKept && night - epoch < 4 && (born <= 1 || epoch > born) { set(.staleScanner) }
             if bits == 0 { passive = true }
             if passive { set(.passive) }
         }
