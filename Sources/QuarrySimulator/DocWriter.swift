@@ -1,0 +1,95 @@
+// Quarry — byte buffer for response documents, flushed in chunks to a sink.
+
+/// Collects a document's bytes and hands them to `sink` every `chunkSize` bytes, so a
+/// page of any size is written with a bounded buffer. With no sink it keeps everything.
+final class DocWriter {
+    private(set) var buffer: [UInt8] = []
+    private let sink: (([UInt8]) -> Bool)?
+    private let chunkSize: Int
+    /// Set when the sink refused a chunk (peer gone): writers stop early.
+    private(set) var failed = false
+    private(set) var totalBytes = 0
+
+    init(chunkSize: Int = 64 * 1024, sink: (([UInt8]) -> Bool)? = nil) {
+        self.sink = sink
+        self.chunkSize = chunkSize
+        buffer.reserveCapacity(sink == nil ? chunkSize : chunkSize + 4_096)
+    }
+
+    @inline(__always) func raw(_ s: String) {
+        buffer.append(contentsOf: s.utf8)
+        maybeFlush()
+    }
+
+    func bytes(_ b: [UInt8]) {
+        buffer.append(contentsOf: b)
+        maybeFlush()
+    }
+
+    /// XML character data with `&`, `<`, `>` escaped.
+    func xmlText(_ s: String) {
+        for b in s.utf8 {
+            switch b {
+            case UInt8(ascii: "&"): buffer.append(contentsOf: "&amp;".utf8)
+            case UInt8(ascii: "<"): buffer.append(contentsOf: "&lt;".utf8)
+            case UInt8(ascii: ">"): buffer.append(contentsOf: "&gt;".utf8)
+            default: buffer.append(b)
+            }
+        }
+        maybeFlush()
+    }
+
+    /// `<name>text</name>` on its own indented line.
+    func element(_ indent: String, _ name: String, _ text: String) {
+        raw(indent + "<" + name + ">")
+        xmlText(text)
+        raw("</" + name + ">\n")
+    }
+
+    /// `<name><![CDATA[text]]></name>` on its own indented line.
+    func cdata(_ indent: String, _ name: String, _ text: String) {
+        raw(indent + "<" + name + "><![CDATA[" + text.replacingOccurrences(of: "]]>", with: "]]]]><![CDATA[>")
+            + "]]></" + name + ">\n")
+    }
+
+    /// A JSON string literal.
+    func jsonString(_ s: String) {
+        buffer.append(UInt8(ascii: "\""))
+        for b in s.utf8 {
+            switch b {
+            case UInt8(ascii: "\""): buffer.append(contentsOf: "\\\"".utf8)
+            case UInt8(ascii: "\\"): buffer.append(contentsOf: "\\\\".utf8)
+            case 0x0A: buffer.append(contentsOf: "\\n".utf8)
+            case 0x0D: buffer.append(contentsOf: "\\r".utf8)
+            case 0x09: buffer.append(contentsOf: "\\t".utf8)
+            case 0..<0x20:
+                buffer.append(contentsOf: "\\u00".utf8)
+                buffer.append(UInt8(ascii: "0") + b / 16)
+                let lo = b % 16
+                buffer.append(lo < 10 ? UInt8(ascii: "0") + lo : UInt8(ascii: "a") + lo - 10)
+            default: buffer.append(b)
+            }
+        }
+        buffer.append(UInt8(ascii: "\""))
+        maybeFlush()
+    }
+
+    @inline(__always) private func maybeFlush() {
+        if sink != nil && buffer.count >= chunkSize { flush() }
+    }
+
+    /// Hands what is buffered to the sink.
+    func flush() {
+        guard let sink, !buffer.isEmpty else { return }
+        totalBytes += buffer.count
+        if !failed && !sink(buffer) { failed = true }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Everything written (only meaningful without a sink).
+    func finish() -> [UInt8] {
+        if sink != nil { flush(); return [] }
+        totalBytes = buffer.count
+        return buffer
+    }
+}

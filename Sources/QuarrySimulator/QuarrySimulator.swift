@@ -1,2 +1,0 @@
-// Quarry — QuarrySimulator module.
-import QuarryCore

@@ -1,0 +1,115 @@
+// Quarry — deterministic pseudo-random values keyed by (seed, what, which).
+
+/// A small SplitMix64 stream: every value of the tenant is drawn from one of these,
+/// keyed by the seed and the thing it describes, so any record can be rebuilt alone.
+struct Dice {
+    private var state: UInt64
+
+    init(_ seed: UInt64, _ a: UInt64, _ b: UInt64 = 0, _ c: UInt64 = 0) {
+        var s = Dice.mix(seed &+ 0x51ED_27A5_9C3D_4B11)
+        s = Dice.mix(s ^ a)
+        s = Dice.mix(s &+ b &* 0x9E37_79B9)
+        s = Dice.mix(s ^ (c &* 0xC2B2_AE3D_27D4_EB4F))
+        state = s
+    }
+
+    static func mix(_ x: UInt64) -> UInt64 {
+        var z = x &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    mutating func next() -> UInt64 {
+        state = state &+ 0x9E37_79B9_7F4A_7C15
+        return Dice.mix(state)
+    }
+
+    /// A value in 0..<n.
+    mutating func below(_ n: Int) -> Int { n <= 1 ? 0 : Int(next() % UInt64(n)) }
+
+    /// True with probability p.
+    mutating func chance(_ p: Double) -> Bool { unit() < p }
+
+    /// Uniform in [0, 1).
+    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+
+    mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
+
+    /// Lowercase hex of `count` digits.
+    mutating func hex(_ count: Int) -> String {
+        var out = ""
+        out.reserveCapacity(count)
+        while out.count < count {
+            var v = next()
+            for _ in 0..<16 where out.count < count {
+                out.append(hexDigits[Int(v & 15)])
+                v >>= 4
+            }
+        }
+        return out
+    }
+
+    /// A random-looking RFC 4122 version-4 UUID, lowercase.
+    mutating func uuid() -> String {
+        let h = hex(32)
+        let c = Array(h)
+        let variant = hexDigits[8 + Int(next() % 4)]
+        return String(c[0..<8]) + "-" + String(c[8..<12]) + "-4" + String(c[13..<16]) + "-"
+            + String(variant) + String(c[17..<20]) + "-" + String(c[20..<32])
+    }
+}
+
+let hexDigits: [Character] = Array("0123456789abcdef")
+
+/// Dates the way the three APIs write them, without Foundation formatters (hot path).
+enum SimDate {
+    /// `2026-03-02T02:00:00Z`
+    static func iso(_ seconds: Int64) -> String {
+        var out = ""
+        out.reserveCapacity(24)
+        appendISO(&out, seconds)
+        out.append("Z")
+        return out
+    }
+
+    /// `2026-03-02T02:00:00.123Z`
+    static func isoMillis(_ millis: Int64) -> String {
+        var out = ""
+        out.reserveCapacity(24)
+        let seconds = millis >= 0 ? millis / 1000 : (millis - 999) / 1000
+        appendISO(&out, seconds)
+        out.append(".")
+        pad(&out, Int(millis - seconds * 1000), 3)
+        out.append("Z")
+        return out
+    }
+
+    private static func appendISO(_ out: inout String, _ seconds: Int64) {
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let rem = Int(seconds - days * 86_400)
+        let (y, m, d) = civil(days)
+        pad(&out, y, 4); out.append("-"); pad(&out, m, 2); out.append("-"); pad(&out, d, 2)
+        out.append("T"); pad(&out, rem / 3600, 2); out.append(":")
+        pad(&out, (rem % 3600) / 60, 2); out.append(":"); pad(&out, rem % 60, 2)
+    }
+
+    private static func pad(_ out: inout String, _ v: Int, _ width: Int) {
+        let s = String(v)
+        if s.count < width { out.append(String(repeating: "0", count: width - s.count)) }
+        out.append(s)
+    }
+
+    private static func civil(_ z0: Int64) -> (Int, Int, Int) {
+        let z = z0 + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        let y = yoe + era * 400
+        return (Int(m <= 2 ? y + 1 : y), Int(m), Int(d))
+    }
+}

@@ -1,4 +1,0 @@
-// Quarry — QuarrySimulator tests.
-
-import Testing
-@testable import QuarrySimulator
