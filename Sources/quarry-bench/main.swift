@@ -7,9 +7,6 @@ let rest = Array(benchArgs.dropFirst())
 switch benchArgs.first {
 case "channel": try await runChannelBenchmark(rest)
 case "write": try await runWriteBenchmark(rest)
-case "parse": try await runParseBenchmark(rest)
-case "resolve": try await runResolveBenchmark(rest)
-case "sim": try await runSimBenchmark(rest)
 default:
     FileHandle.standardError.write(Data("usage: quarry-bench channel|write|parse|resolve|sim [args]\n".utf8))
     exit(2)
