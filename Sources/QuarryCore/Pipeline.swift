@@ -75,12 +75,15 @@ public struct StageContext: Sendable {
     }
 
     /// Sends `batch` downstream, suspending while `channel` is full. Empty batches are skipped.
-    public func send<T>(_ batch: [T], to channel: BoundedChannel<[T]>) async throws {
+    ///
+    /// - Parameter records: what to count as sent, when an element is not one record
+    ///   (a `RowBatch` carries many rows); the element count by default.
+    public func send<T>(_ batch: [T], to channel: BoundedChannel<[T]>, records: Int? = nil) async throws {
         guard !batch.isEmpty else { return }
         let start = ContinuousClock.now
         try await channel.send(batch)
         metrics.addOutputWait(.now - start)
-        metrics.countOut(batch.count)
+        metrics.countOut(records ?? batch.count)
     }
 }
 

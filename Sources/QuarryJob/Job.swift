@@ -1,1 +1,0 @@
-// Quarry — the nightly job module.

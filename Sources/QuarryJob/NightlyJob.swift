@@ -1,0 +1,248 @@
+// Quarry — the nightly job: extract → map → resolve → load, then checks, then publication.
+
+import Foundation
+import QuarryCore
+import QuarryLoad
+import QuarryQualys
+import QuarryTransform
+
+/// Why a run refused to publish although every stage worked.
+public enum JobError: Error, Equatable, CustomStringConvertible {
+    /// A source returned no records at all.
+    case emptySource(api: String)
+    /// The snapshot has no machine.
+    case emptySnapshot
+    /// Far fewer machines than the last published snapshot.
+    case collapsed(assets: Int, previous: Int, previousDate: String, minRatio: Double)
+
+    public var description: String {
+        switch self {
+        case .emptySource(let api):
+            return "source \(api) returned no records; nothing was published "
+                + "(set quality.allowEmpty to publish anyway)"
+        case .emptySnapshot:
+            return "the snapshot would hold no machine; nothing was published (set quality.allowEmpty to publish anyway)"
+        case let .collapsed(assets, previous, date, ratio):
+            return "the snapshot would hold \(assets) machines against \(previous) on \(date) "
+                + "(below quality.minRatioToPrevious \(ratio)); nothing was published"
+        }
+    }
+}
+
+/// What a published run leaves behind.
+public struct JobResult: Sendable {
+    public var manifest: Manifest
+    public var report: RunReport
+    public var manifestPath: String
+}
+
+/// Runs the pipeline of one night and publishes its snapshot.
+public enum NightlyJob {
+    /// - Parameter counters: the run's counters (pass your own to watch progress).
+    public static func run(_ options: JobOptions, logger: Logger,
+                           counters: RunCounters = RunCounters()) async throws -> JobResult {
+        let config = options.config
+        let started = Date()
+        let cpuAtStart = ProcessStats.cpuSeconds()
+        let runID = makeRunID(started)
+        let outputDir = config.output.dir
+        let state = StateFiles(outputDir: outputDir)
+
+        let schemas = try SchemaSet.load(directory: config.transform.schemasDir)
+        let identity = try IdentityState.load(path: state.identityPath)
+        let credentials = try resolveCredentials(options)
+        let extractor: QualysExtractor
+        do {
+            extractor = try QualysExtractor(settings: config.qualys, credentials: credentials, logger: logger,
+                                            counters: counters, record: options.record, replay: options.replay)
+        } catch let error as ExtractError {
+            if case .replay(let detail) = error {
+                throw ConfigError(file: "command line", key: "--replay", problem: detail)
+            }
+            throw error
+        }
+        let transformer = try Transformer(schemas: schemas, state: identity, settings: config.transform,
+                                          counters: counters, logger: logger)
+        try FileManager.default.createDirectory(atPath: outputDir, withIntermediateDirectories: true)
+        let writer = try SnapshotWriter(outputDir: outputDir, snapshotDate: options.snapshotDate, runID: runID,
+                                        tables: schemas.tables, settings: config.output, logger: logger)
+        logger.notice("run.started", [
+            ("run_id", runID), ("pipeline", config.name), ("snapshot_date", options.snapshotDate),
+            ("sources", config.qualys.sources.map(\.rawValue).joined(separator: ",")), ("output", outputDir),
+            ("mode", options.replay != nil ? "replay" : "live"),
+        ])
+
+        do {
+            let collected = Collected()
+            let drift = DriftSampler(schemas: schemas)
+            var pipeline = Pipeline(logger: logger)
+            let records = pipeline.channel(SourceRecord.self, capacity: config.channelCapacity)
+            let rows = pipeline.channel(RowBatch.self, capacity: config.channelCapacity)
+            let fanIn = FanIn(records, producers: config.qualys.sources.count)
+            for api in config.qualys.sources {
+                pipeline.stage("extract.\(api)", outputs: [fanIn]) { ctx in
+                    let summary = try await extractor.extract(api, batchSize: config.batchSize) { batch in
+                        try await ctx.send(batch, to: records)
+                    }
+                    collected.add(summary)
+                    ctx.logger.info("stage.finished", [("stage", "extract.\(api)"), ("records", summary.records),
+                                                       ("pages", summary.pages), ("retries", summary.retries)])
+                }
+            }
+            pipeline.stage("transform", outputs: [rows]) { ctx in
+                while let batch = try await ctx.receive(from: records) {
+                    drift.observe(batch)
+                    let mapped = transformer.map(batch)
+                    try await ctx.send(mapped, to: rows, records: mapped.reduce(0) { $0 + $1.rows.count })
+                }
+                let (newState, stats) = try await transformer.finish(
+                    snapshotDate: options.snapshotDate, batchRows: config.batchSize
+                ) { batch in
+                    try await ctx.send([batch], to: rows, records: batch.rows.count)
+                }
+                collected.set(state: newState, stats: stats)
+                let rejects = FixedTables.rejectRows(counters.rejects)
+                try await ctx.send([rejects], to: rows, records: rejects.rows.count)
+            }
+            pipeline.stage("load") { ctx in
+                let observer = ReportObserver(tables: schemas.tables)
+                while let batches = try await ctx.receive(from: rows) {
+                    for batch in batches {
+                        observer.observe(batch)
+                        try writer.write(batch)
+                    }
+                    try Task.checkCancellation()
+                }
+                collected.set(observer: observer)
+            }
+            let stageReports = try await pipeline.run()
+
+            var report = makeReport(runID: runID, options: options, counters: counters, collected: collected,
+                                    stages: stageReports, tables: schemas.tables, writer: writer)
+            report.quality += drift.findings()
+            try checkQuality(config: config, report: &report, collected: collected, state: state,
+                             snapshotDate: options.snapshotDate, logger: logger)
+            report.seconds = Date().timeIntervalSince(started)
+            report.cpuSeconds = ProcessStats.cpuSeconds() - cpuAtStart
+            report.peakRSSBytes = ProcessStats.peakRSSBytes()
+
+            var sourceCounts: [String: Int] = [:]
+            for s in report.sources { sourceCounts[s.api] = s.records }
+            var rejectCounts: [String: Int] = [:]
+            for (k, v) in counters.withPrefix("rejects.") { rejectCounts[k] = v }
+            let manifest = try writer.publish(summary: ManifestSummary(
+                startedAt: Int64(started.timeIntervalSince1970), sources: sourceCounts, rejects: rejectCounts,
+                report: report.json
+            ))
+            if let newState = collected.identity {
+                do {
+                    try newState.save(path: state.identityPath)
+                } catch {
+                    logger.critical("state.not_saved", [("path", state.identityPath), ("error", "\(error)")])
+                    throw error
+                }
+            }
+            let manifestPath = "\(outputDir)/_manifests/snapshot_date=\(options.snapshotDate)/manifest.json"
+            return JobResult(manifest: manifest, report: report, manifestPath: manifestPath)
+        } catch {
+            writer.abort()
+            throw error
+        }
+    }
+
+    static func makeRunID(_ date: Date) -> String {
+        let stamp = Timestamp.format(Int64(date.timeIntervalSince1970))
+            .replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: "")
+        return "\(stamp)-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
+    }
+
+    static func resolveCredentials(_ options: JobOptions) throws -> Credentials? {
+        if let given = options.credentials { return given }
+        if options.replay != nil { return nil }
+        do {
+            return try Credentials.resolve(settings: options.config.qualys, environment: options.environment)
+        } catch let error as ExtractError {
+            // Missing or unsafe credentials are a set-up problem: exit status 2.
+            throw ConfigError(file: options.config.qualys.credentialsFile ?? "environment",
+                              key: options.config.qualys.credentialsFile == nil ? "QUALYS_USERNAME/QUALYS_PASSWORD" : "",
+                              problem: error.description)
+        }
+    }
+}
+
+// MARK: - Report and checks
+
+extension NightlyJob {
+    static func makeReport(runID: String, options: JobOptions, counters: RunCounters, collected: Collected,
+                           stages: [StageReport], tables: [TableSchema], writer: SnapshotWriter) -> RunReport {
+        var report = RunReport(runID: runID, snapshotDate: options.snapshotDate, outputDir: options.config.output.dir)
+        for s in collected.summaries.sorted(by: { $0.api < $1.api }) {
+            report.sources.append(.init(api: s.api.rawValue, records: s.records, pages: s.pages, requests: s.requests,
+                                        retries: s.retries, http409: s.http409, duplicates: s.duplicates,
+                                        repairs: s.repairs))
+        }
+        for r in counters.rejects { report.rejectsByReason["\(r.source): \(r.reason)", default: 0] += 1 }
+        if let stats = collected.stats {
+            report.recordsBeforeDedup = stats.records
+            report.assetsAfterDedup = stats.assets
+            report.recordsByMatchRule = stats.rules
+            report.identity = ["new": stats.uidsNew, "kept": stats.uidsReused, "merged": stats.uidsMerged,
+                               "refused_conflicts": stats.refusedConflicts, "shared_keys": stats.sharedKeys]
+        }
+        if let observer = collected.observer {
+            report.recordsBySensor = observer.recordsBySensor
+            report.coverage = observer.coverage
+        }
+        report.stages = stages
+        for t in tables { report.tableRows[t.name] = writer.rowCount(t.name) }
+        for api in SourceAPI.allCases {
+            for (k, v) in counters.withPrefix("\(api).unknown_element.") { report.unknownElements["\(api).\(k)"] = v }
+        }
+        report.textRepairs = counters.withPrefix("text_repairs.")
+        return report
+    }
+
+    static func checkQuality(config: PipelineConfig, report: inout RunReport, collected: Collected,
+                             state: StateFiles, snapshotDate: String, logger: Logger) throws {
+        let allow = config.quality.allowEmpty
+        for s in report.sources where s.records == 0 {
+            report.quality.append("source \(s.api) returned no records")
+            if !allow { throw JobError.emptySource(api: s.api) }
+            logger.warning("quality.empty_source", [("source", s.api)])
+        }
+        let assets = report.tableRows["assets"] ?? 0
+        if assets == 0 {
+            report.quality.append("the snapshot holds no machine")
+            if !allow { throw JobError.emptySnapshot }
+        }
+        if let previous = state.previousSnapshot(before: snapshotDate), previous.assets > 0 {
+            let ratio = Double(assets) / Double(previous.assets)
+            report.quality.append(String(format: "machines %d against %d on %@ (ratio %.3f)", assets, previous.assets,
+                                         previous.date, ratio))
+            if ratio < config.quality.minRatioToPrevious {
+                if !allow {
+                    throw JobError.collapsed(assets: assets, previous: previous.assets, previousDate: previous.date,
+                                             minRatio: config.quality.minRatioToPrevious)
+                }
+                logger.warning("quality.collapsed", [("assets", assets), ("previous", previous.assets)])
+            }
+        }
+    }
+}
+
+/// What the stages hand back to the job, set from their tasks. Guarded by `lock`.
+final class Collected: @unchecked Sendable {
+    private let lock = NSLock()
+    private var _summaries: [ExtractSummary] = []
+    private var _identity: IdentityState?
+    private var _stats: ResolveStats?
+    private var _observer: ReportObserver?
+
+    func add(_ s: ExtractSummary) { lock.withLock { _summaries.append(s) } }
+    func set(state: IdentityState, stats: ResolveStats) { lock.withLock { _identity = state; _stats = stats } }
+    func set(observer: ReportObserver) { lock.withLock { _observer = observer } }
+    var summaries: [ExtractSummary] { lock.withLock { _summaries } }
+    var identity: IdentityState? { lock.withLock { _identity } }
+    var stats: ResolveStats? { lock.withLock { _stats } }
+    var observer: ReportObserver? { lock.withLock { _observer } }
+}
