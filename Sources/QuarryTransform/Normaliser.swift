@@ -14,13 +14,14 @@ import Darwin
 /// `"null"` or 1970. `ip`, `ipv4` and `ipv6` split comma/semicolon/space separated lists
 /// (BR-01) and may return several values.
 public enum Normaliser: String, Sendable, CaseIterable, Codable {
-    /// Text kept as written (BR-11: `012345678901` stays text); C0 controls replaced.
+    /// Text kept exactly as written (BR-11: `012345678901` stays text; BR-09: line breaks
+    /// stay); C0 controls other than white space are replaced by U+FFFD and counted.
     case text
     /// Short host name: lower case, trailing dot removed, first label only; IPs are not names.
     case hostname
     /// Fully qualified name: lower case, trailing dot removed; null unless it has a dot.
     case fqdn
-    /// NetBIOS name, upper case.
+    /// NetBIOS name, kept as received; deduplication compares it case-insensitively.
     case netbios
     /// MAC address as `aa:bb:cc:dd:ee:ff`; all-zero and broadcast rejected.
     case mac
@@ -63,6 +64,16 @@ public struct Normalised: Equatable, Sendable {
 extension Normaliser {
     /// Normalises one raw source value.
     public func apply(_ raw: String) -> Normalised {
+        if self == .text || self == .netbios {
+            // Kept exactly as received (BR-09: line breaks, U+2028, VT round-trip); only
+            // controls that are not white space are replaced. White space alone is null.
+            let (clean, controls) = Normaliser.replaceControls(raw, keepingWhiteSpace: true)
+            var out = Normalised(controlsReplaced: controls)
+            if !clean.unicodeScalars.allSatisfy({ CharacterSet.whitespacesAndNewlines.contains($0) }) {
+                out.values = [clean]
+            }
+            return out
+        }
         let (clean, controls) = Normaliser.replaceControls(raw)
         let t = clean.trimmingCharacters(in: .whitespacesAndNewlines)
         var out = Normalised(controlsReplaced: controls)
@@ -82,7 +93,7 @@ extension Normaliser {
             // A name without a dot is simply not an FQDN: null, not invalid.
             if let f = Normaliser.fqdn(t) { out.values = [f] }
         case .netbios:
-            out.values = [t.uppercased()]
+            out.values = [t]  // not reached: handled with .text above
         case .mac:
             if let m = Normaliser.mac(t) { out.values = [m] } else { out.invalid = [t] }
         case .ip, .ipv4, .ipv6:
@@ -125,12 +136,14 @@ extension Normaliser {
     // MARK: - Pieces
 
     /// Replaces C0 controls and DEL: TAB/LF/CR by a space, the others by U+FFFD.
-    static func replaceControls(_ s: String) -> (String, Int) {
+    static func replaceControls(_ s: String, keepingWhiteSpace: Bool = false) -> (String, Int) {
         guard s.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) else { return (s, 0) }
         var out = String.UnicodeScalarView()
         var n = 0
         for u in s.unicodeScalars {
-            if u.value < 0x20 || u.value == 0x7F {
+            if keepingWhiteSpace, (0x09...0x0D).contains(u.value) {
+                out.append(u)
+            } else if u.value < 0x20 || u.value == 0x7F {
                 n += 1
                 out.append(u == "\t" || u == "\n" || u == "\r" ? " " : "\u{FFFD}")
             } else {

@@ -8,7 +8,9 @@ enum StableHash {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         h = (h ^ UInt64(role.rawValue)) &* 0x0000_0100_0000_01b3
         h = (h ^ 0xFF) &* 0x0000_0100_0000_01b3
-        for b in value.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
+        // NetBIOS names are case-insensitive; the tables keep them as received.
+        let folded = role == .netbios ? value.uppercased() : value
+        for b in folded.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
         return h == 0 ? 1 : h
     }
 

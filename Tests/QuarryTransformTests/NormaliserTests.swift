@@ -35,7 +35,7 @@ struct NormCase: CustomTestStringConvertible, Sendable {
         NormCase(normaliser: .fqdn, input: "half-163.", values: []),
         NormCase(normaliser: .fqdn, input: ".example.com", values: []),
         NormCase(normaliser: .fqdn, input: "192.0.2.10", values: []),
-        NormCase(normaliser: .netbios, input: "web-01", values: ["WEB-01"]),
+        NormCase(normaliser: .netbios, input: "web-01", values: ["web-01"]),
         NormCase(normaliser: .netbios, input: "00731", values: ["00731"]),
         // Addresses
         NormCase(normaliser: .ipv4, input: "192.0.2.21, 192.0.2.22, 192.0.2.23",
@@ -82,8 +82,16 @@ struct NormCase: CustomTestStringConvertible, Sendable {
     }
 
     @Test func countsReplacedControlCharacters() {
-        let out = Normaliser.text.apply("a\u{00}b\u{1B}c\td")
-        #expect(out.values == ["a\u{FFFD}b\u{FFFD}c d"])
-        #expect(out.controlsReplaced == 3)
+        let out = Normaliser.text.apply("a\u{00}b\u{1B}c\td\u{0B}")
+        #expect(out.values == ["a\u{FFFD}b\u{FFFD}c\td\u{0B}"])
+        #expect(out.controlsReplaced == 2)
+        #expect(Normaliser.os.apply("Win\u{00}dows\t11").values == ["Win\u{FFFD}dows 11"])
+    }
+}
+
+@Suite struct NetBIOSMatchingTests {
+    @Test func netbiosKeysFoldCase() {
+        #expect(StableHash.key(.netbios, "web-01") == StableHash.key(.netbios, "WEB-01"))
+        #expect(StableHash.key(.hostname, "web-01") != StableHash.key(.hostname, "WEB-01"))
     }
 }

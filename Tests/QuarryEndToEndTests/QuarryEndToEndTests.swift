@@ -1,4 +1,0 @@
-// Quarry — QuarryEndToEnd tests.
-
-import Testing
-import QuarryCore
