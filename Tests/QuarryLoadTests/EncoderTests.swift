@@ -61,6 +61,18 @@ import Testing
             == "{\"s\":\"x\",\"i\":-42,\"b\":true,\"t\":\"2025-12-03T23:59:59Z\",\"l\":[\"a\",\"b\\\"c\"],\"n\":null,\"e\":null}\n")
     }
 
+    @Test func listCellsAreQuotedJSONText() {
+        let cols = [Column("l", .stringList)]
+        for (list, expected) in [([String](), "[]"), (["a"], "\"[\"\"a\"\"]\""),
+                                 (["x\"y", "line\nbreak"], "\"[\"\"x\\\"\"y\"\",\"\"line\\nbreak\"\"]\"")] {
+            var out: [UInt8] = []
+            CSVEncoder(columns: cols).appendRow([.list(list)], to: &out)
+            #expect(String(decoding: out, as: UTF8.self) == expected + "\n")
+            let cell = parseCSV(out)[0][0]
+            #expect(cell == "[" + list.map(JSONText.quote).joined(separator: ",") + "]")
+        }
+    }
+
     @Test func jsonEscapingEqualsJSONTextQuote() {
         let samples = ["plain", "a\nb\r\tc", "\u{0B}\u{0C}\u{08}\u{01}\u{1F}\u{7F}", "q\"b\\", "\u{85}\u{2028}\u{2029}",
                        "é日本\u{1F600}", "x\u{2027}y\u{202A}", ""]
