@@ -13,7 +13,9 @@ LAKE_DIR="$OUT/csv/assets/snapshot_date=$DATE"
 
 if ! command -v soffice >/dev/null 2>&1; then
     echo "check-excel: installing libreoffice-calc (apt-get)..." >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libreoffice-calc >/dev/null
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y --no-install-recommends libreoffice-calc >/dev/null 2>&1 \
+        || { apt-get update >/dev/null && apt-get install -y --no-install-recommends libreoffice-calc >/dev/null; }
 fi
 
 WORK=$(mktemp -d)
