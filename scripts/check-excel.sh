@@ -21,16 +21,18 @@ fi
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 cp "$COPY" "$WORK/copy.csv"
+# Control: the same file with the ="…" protection removed, to show what Calc does without it.
+sed 's/"=""\([^"]*\)"""/\1/g' "$COPY" > "$WORK/control.csv"
 # Import as Calc does on opening a .csv (comma, quote ", UTF-8, standard column types:
 # numbers and dates detected), then save the cells *as shown* (token 9 = true) to a CSV.
 HOME="$WORK" soffice --headless --calc --infilter="CSV:44,34,76,1" \
     --convert-to 'csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true' \
-    --outdir "$WORK/shown" "$WORK/copy.csv" >/dev/null 2>&1
+    --outdir "$WORK/shown" "$WORK/copy.csv" "$WORK/control.csv" >/dev/null 2>&1
 [ -f "$WORK/shown/copy.csv" ] || { echo "check-excel: LibreOffice produced no output" >&2; exit 1; }
 
-python3 - "$LAKE_DIR" "$WORK/shown/copy.csv" <<'PY'
-import csv, glob, gzip, io, sys
-lake_dir, shown_path = sys.argv[1], sys.argv[2]
+python3 - "$LAKE_DIR" "$WORK/shown/copy.csv" "$WORK/shown/control.csv" <<'PY'
+import csv, glob, gzip, io, os, sys
+lake_dir, shown_path, control_path = sys.argv[1], sys.argv[2], sys.argv[3]
 lake = []
 for part in sorted(glob.glob(lake_dir + "/part-*.csv.gz")):
     rows = list(csv.reader(io.TextIOWrapper(gzip.open(part), encoding="utf-8", newline="")))
@@ -50,6 +52,11 @@ for r, (a, b) in enumerate(zip(lake, shown[1:]), start=2):
                 print(f"row {r} {header[i]}: lake {a[i]!r}, Calc shows {b[i]!r}")
 if len(lake) != len(shown) - 1:
     sys.exit(f"check-excel: lake has {len(lake)} rows, Calc shows {len(shown) - 1}")
+if os.path.exists(control_path):
+    with open(control_path, encoding="utf-8-sig", newline="") as f:
+        control = list(csv.reader(f))[1:]
+    lost = sum(1 for a, b in zip(lake, control) for i in ids if a[i] != b[i])
+    print(f"control without protection: Calc changes {lost} id-like cells (e.g. 00731 -> 731)")
 print(f"checked {len(lake)} rows x {len(ids)} id-like columns ({', '.join(header[i] for i in ids)}): "
       f"{bad} differences")
 sys.exit(1 if bad else 0)
