@@ -147,3 +147,31 @@ import Testing
         #expect(beforeBlocked["_manifests/snapshot_date=2026-12-04/_SUCCESS"] != nil)
     }
 }
+
+@Suite struct StagingCleanupTests {
+    private func fakeStaging(_ dir: String, _ name: String, owner: String?) {
+        let path = dir + "/.staging-" + name
+        try! FileManager.default.createDirectory(atPath: path + "/new/csv", withIntermediateDirectories: true)
+        if let owner { FileManager.default.createFile(atPath: path + "/owner.json", contents: Data(owner.utf8)) }
+    }
+
+    @Test func leavesLiveAndForeignOwnersAloneAndRemovesTheDead() throws {
+        let dir = makeTempDir()
+        defer { removeTempDir(dir) }
+        let host = ProcessInfo.processInfo.hostName
+        fakeStaging(dir, "live", owner: #"{"pid":1,"host":"\#(host)","run_id":"live","created_at":"x"}"#)
+        fakeStaging(dir, "foreign", owner: #"{"pid":4242,"host":"other-host.invalid","run_id":"f","created_at":"x"}"#)
+        fakeStaging(dir, "dead", owner: #"{"pid":2147483000,"host":"\#(host)","run_id":"dead","created_at":"x"}"#)
+        fakeStaging(dir, "noowner", owner: nil)
+        let sink = MemorySink()
+        let w = try SnapshotWriter(outputDir: dir, snapshotDate: "2026-12-04", runID: "now", tables: [],
+                                   settings: Fixture.settings(), logger: Logger(minimumLevel: .trace, sink: sink))
+        w.abort()
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix(".staging-") }.sorted()
+        #expect(left == [".staging-foreign", ".staging-live"])
+        let warnings = sink.events.filter { $0.level == .warning }.map(\.message).sorted()
+        #expect(warnings == ["load.staging.foreign", "load.staging.owner_alive"])
+        #expect(sink.events.filter { $0.message == "load.staging.removed" }.compactMap { $0.value("staging") }.sorted()
+            == [".staging-dead", ".staging-noowner"])
+    }
+}
