@@ -54,7 +54,9 @@ public struct SHA256 {
         let padded = (blockCount + 1) % 64
         let zeros = padded <= 56 ? 56 - padded : 120 - padded
         tail += [UInt8](repeating: 0, count: zeros)
-        for shift in stride(from: 56, through: 0, by: -8) { tail.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
+        for shift in stride(from: 56, through: 0, by: -8) {
+            tail.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift)))
+        }
         let saved = totalBytes
         update(tail)
         totalBytes = saved

@@ -8,7 +8,9 @@ import Testing
 @Suite struct EncoderTests {
     private func csvCell(_ s: String, spreadsheet: Bool = false, flatten: Bool = false) -> String {
         let cols = [Column("c", .string)]
-        let e = spreadsheet ? CSVEncoder.spreadsheet(columns: cols) : CSVEncoder(columns: cols, flattenLineBreaks: flatten)
+        let e = spreadsheet
+            ? CSVEncoder.spreadsheet(columns: cols)
+            : CSVEncoder(columns: cols, flattenLineBreaks: flatten)
         var out: [UInt8] = []
         e.appendRow([.string(s)], to: &out)
         return String(decoding: out.dropLast(spreadsheet ? 2 : 1), as: UTF8.self)
@@ -58,7 +60,8 @@ import Testing
         var nd: [UInt8] = []
         NDJSONEncoder(columns: cols).appendRow(row, to: &nd)
         #expect(String(decoding: nd, as: UTF8.self)
-            == "{\"s\":\"x\",\"i\":-42,\"b\":true,\"t\":\"2025-12-03T23:59:59Z\",\"l\":[\"a\",\"b\\\"c\"],\"n\":null,\"e\":null}\n")
+            == "{\"s\":\"x\",\"i\":-42,\"b\":true,\"t\":\"2025-12-03T23:59:59Z\","
+            + "\"l\":[\"a\",\"b\\\"c\"],\"n\":null,\"e\":null}\n")
     }
 
     @Test func listCellsAreQuotedJSONText() {

@@ -94,8 +94,10 @@ import Testing
             try w.write(Array(text.utf8))
             try w.finish()
         }
-        FileManager.default.createFile(atPath: dir + "/ab.gz", contents: Data(readBytes(dir + "/a.gz") + readBytes(dir + "/b.gz")))
-        #expect(String(decoding: try GzipReader.readAll(path: dir + "/ab.gz"), as: UTF8.self) == "first\nsecond\nthird\n")
+        let both = readBytes(dir + "/a.gz") + readBytes(dir + "/b.gz")
+        FileManager.default.createFile(atPath: dir + "/ab.gz", contents: Data(both))
+        let text = String(decoding: try GzipReader.readAll(path: dir + "/ab.gz"), as: UTF8.self)
+        #expect(text == "first\nsecond\nthird\n")
         let r = try GzipReader(path: dir + "/ab.gz")
         var lines: [String] = []
         while let l = try r.nextLine() { lines.append(String(decoding: l, as: UTF8.self)) }

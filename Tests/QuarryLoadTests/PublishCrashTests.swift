@@ -16,7 +16,8 @@ import Testing
     }
 
     private func stagingFolders(_ dir: String) -> [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasPrefix(".staging-") }.sorted()
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+        return names.filter { $0.hasPrefix(".staging-") }.sorted()
     }
 
     private func publish(_ dir: String, run: String, sources: Int, crash: PublishStep? = nil) throws {
@@ -110,7 +111,8 @@ import Testing
         let dir = makeTempDir()
         defer { removeTempDir(dir) }
         let other = try SnapshotWriter(outputDir: dir, snapshotDate: "2026-12-03", runID: "d3",
-                                       tables: [Fixture.sources], settings: Fixture.settings(maxRows: 2), logger: .silent)
+                                       tables: [Fixture.sources], settings: Fixture.settings(maxRows: 2),
+                                       logger: .silent)
         try other.write(RowBatch(table: "asset_sources", rows: Fixture.sourceRows(5)))
         try other.publish(summary: ManifestSummary(startedAt: 0))
         let day3 = visible(dir)
@@ -118,7 +120,8 @@ import Testing
         // First publication of the 4th with 3 parts, then a re-run with 1 part: no stale part survives.
         for (run, n) in [("a", 5), ("b", 1)] {
             let w = try SnapshotWriter(outputDir: dir, snapshotDate: "2026-12-04", runID: run,
-                                       tables: [Fixture.sources], settings: Fixture.settings(maxRows: 2), logger: .silent)
+                                       tables: [Fixture.sources], settings: Fixture.settings(maxRows: 2),
+                                       logger: .silent)
             try w.write(RowBatch(table: "asset_sources", rows: Fixture.sourceRows(n)))
             try w.publish(summary: ManifestSummary(startedAt: 0))
         }
@@ -166,7 +169,8 @@ import Testing
         let w = try SnapshotWriter(outputDir: dir, snapshotDate: "2026-12-04", runID: "now", tables: [],
                                    settings: Fixture.settings(), logger: Logger(minimumLevel: .trace, sink: sink))
         w.abort()
-        let left = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix(".staging-") }.sorted()
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir)
+            .filter { $0.hasPrefix(".staging-") }.sorted()
         #expect(left == [".staging-foreign", ".staging-live"])
         let warnings = sink.events.filter { $0.level == .warning }.map(\.message).sorted()
         #expect(warnings == ["load.staging.foreign", "load.staging.owner_alive"])
