@@ -52,10 +52,7 @@ public struct CSVEncoder {
             case .integer(let v): ByteText.appendInteger(v, to: &out)
             case .boolean(let v): ByteText.appendBoolean(v, to: &out)
             case .timestamp(let v): ByteText.appendTimestamp(v, to: &out)
-            case .list(let l):
-                var json: [UInt8] = []
-                ByteText.appendJSONArray(l, to: &json)
-                json.withUnsafeBufferPointer { appendField($0, protect: false, to: &out) }
+            case .list(let l): CSVEncoder.appendList(l, to: &out)
             }
         }
         out.append(contentsOf: lineEnding)
@@ -108,6 +105,30 @@ public struct CSVEncoder {
         }
         if runStart < n { out.append(contentsOf: UnsafeBufferPointer(rebasing: p[runStart..<n])) }
         out.append(0x22)
+    }
+
+    /// Appends a list as compact JSON text, CSV-quoted when it holds `"` (any non-empty list),
+    /// in place: the JSON is written, then shifted right while its `"` are doubled.
+    static func appendList(_ l: [String], to out: inout [UInt8]) {
+        let start = out.count
+        ByteText.appendJSONArray(l, to: &out)
+        let end = out.count
+        var quotes = 0
+        for i in start..<end where out[i] == 0x22 { quotes += 1 }
+        if quotes == 0 { return }   // `[]`: JSON escapes every CR/LF, so no other reason to quote
+        out.append(contentsOf: repeatElement(0, count: quotes + 2))
+        var w = out.count - 1
+        out[w] = 0x22
+        w -= 1
+        var r = end - 1
+        while r >= start {
+            let b = out[r]
+            out[w] = b
+            w -= 1
+            if b == 0x22 { out[w] = 0x22; w -= 1 }
+            r -= 1
+        }
+        out[w] = 0x22
     }
 
     /// CR LF, CR and LF each replaced by one space.

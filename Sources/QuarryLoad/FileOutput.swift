@@ -78,6 +78,15 @@ enum FS {
         }
     }
 
+    /// Removes the folders above `path` that are empty, up to (not including) `root`.
+    /// Calls `rmdir(2)`, which refuses non-empty folders, so nothing else can be lost.
+    static func removeEmptyParents(of path: String, below root: String) {
+        var dir = parent(path)
+        while dir.count > root.count && dir.hasPrefix(root + "/") && Foundation.rmdir(dir) == 0 {
+            dir = parent(dir)
+        }
+    }
+
     static func parent(_ path: String) -> String {
         (path as NSString).deletingLastPathComponent
     }

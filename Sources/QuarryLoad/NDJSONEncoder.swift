@@ -34,7 +34,11 @@ public struct NDJSONEncoder {
             case .null: out.append(contentsOf: NDJSONEncoder.null)
             case .string(let s):
                 // The empty string is NULL in both formats, as in CSV.
-                if s.isEmpty { out.append(contentsOf: NDJSONEncoder.null) } else { ByteText.appendJSONString(s, to: &out) }
+                if s.isEmpty {
+                    out.append(contentsOf: NDJSONEncoder.null)
+                } else {
+                    ByteText.appendJSONString(s, to: &out)
+                }
             case .integer(let v): ByteText.appendInteger(v, to: &out)
             case .boolean(let v): ByteText.appendBoolean(v, to: &out)
             case .timestamp(let v):

@@ -282,8 +282,9 @@ public final class SnapshotWriter: @unchecked Sendable {
         let parts = d.split(separator: "-", omittingEmptySubsequences: false)
         let ok = d.utf8.count == 10 && parts.count == 3 && parts[0].count == 4 && parts[1].count == 2
             && parts[2].count == 2 && parts.allSatisfy { $0.allSatisfy(\.isASCII) && Int($0) != nil }
-        if ok, let y = Int64(parts[0]), let m = Int64(parts[1]), let day = Int64(parts[2]), (1...12).contains(m),
-           (1...31).contains(day), Timestamp.civil(fromDays: Timestamp.days(year: y, month: m, day: day)) == (y, m, day) {
+        if ok, let y = Int64(parts[0]), let m = Int64(parts[1]), let day = Int64(parts[2]),
+           (1...12).contains(m), (1...31).contains(day),
+           Timestamp.civil(fromDays: Timestamp.days(year: y, month: m, day: day)) == (y, m, day) {
             return
         }
         throw LoadError.badName(what: "snapshot date", value: d, expected: "a calendar date YYYY-MM-DD")

@@ -96,6 +96,7 @@ struct Staging {
             }
             // Best effort: a sync failure must not stop the moves that restore the old state.
             try? FS.syncDir(FS.parent(live))
+            FS.removeEmptyParents(of: live, below: outputDir)
         }
     }
 

@@ -43,6 +43,14 @@ func runWriteBenchmark(_ args: [String]) async throws {
     }
     report("ndjson_encode", rows: rows, bytes: ndBytes, seconds: -t.timeIntervalSinceNow)
 
+    // SHA-256 of the manifest, over the NDJSON-sized volume of bytes.
+    var hasher = SHA256()
+    let block = [UInt8](repeating: 0x5A, count: 1 << 20)
+    t = Date()
+    for _ in 0..<100 { hasher.update(block) }
+    _ = hasher.finalize()
+    print("sha256_mb_per_s \(fmt(100 * Double(1 << 20) / 1e6 / -t.timeIntervalSinceNow))")
+
     // The whole writer: both formats, gzip, fsync, publish.
     for level in [1, 6] {
         let dir = NSTemporaryDirectory() + "quarry-bench-write-\(getpid())-\(level)"

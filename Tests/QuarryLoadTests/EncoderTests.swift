@@ -8,7 +8,9 @@ import Testing
 @Suite struct EncoderTests {
     private func csvCell(_ s: String, spreadsheet: Bool = false, flatten: Bool = false) -> String {
         let cols = [Column("c", .string)]
-        let e = spreadsheet ? CSVEncoder.spreadsheet(columns: cols) : CSVEncoder(columns: cols, flattenLineBreaks: flatten)
+        let e = spreadsheet
+            ? CSVEncoder.spreadsheet(columns: cols)
+            : CSVEncoder(columns: cols, flattenLineBreaks: flatten)
         var out: [UInt8] = []
         e.appendRow([.string(s)], to: &out)
         return String(decoding: out.dropLast(spreadsheet ? 2 : 1), as: UTF8.self)
@@ -58,7 +60,20 @@ import Testing
         var nd: [UInt8] = []
         NDJSONEncoder(columns: cols).appendRow(row, to: &nd)
         #expect(String(decoding: nd, as: UTF8.self)
-            == "{\"s\":\"x\",\"i\":-42,\"b\":true,\"t\":\"2025-12-03T23:59:59Z\",\"l\":[\"a\",\"b\\\"c\"],\"n\":null,\"e\":null}\n")
+            == "{\"s\":\"x\",\"i\":-42,\"b\":true,\"t\":\"2025-12-03T23:59:59Z\","
+            + "\"l\":[\"a\",\"b\\\"c\"],\"n\":null,\"e\":null}\n")
+    }
+
+    @Test func listCellsAreQuotedJSONText() {
+        let cols = [Column("l", .stringList)]
+        for (list, expected) in [([String](), "[]"), (["a"], "\"[\"\"a\"\"]\""),
+                                 (["x\"y", "line\nbreak"], "\"[\"\"x\\\"\"y\"\",\"\"line\\nbreak\"\"]\"")] {
+            var out: [UInt8] = []
+            CSVEncoder(columns: cols).appendRow([.list(list)], to: &out)
+            #expect(String(decoding: out, as: UTF8.self) == expected + "\n")
+            let cell = parseCSV(out)[0][0]
+            #expect(cell == "[" + list.map(JSONText.quote).joined(separator: ",") + "]")
+        }
     }
 
     @Test func jsonEscapingEqualsJSONTextQuote() {

@@ -86,6 +86,31 @@ import Testing
         }
     }
 
+    @Test func concatenatedMembersReadAsOneStream() throws {
+        let dir = makeTempDir()
+        defer { removeTempDir(dir) }
+        for (name, text) in [("a", "first\nsecond\n"), ("b", "third\n")] {
+            let w = try GzipWriter(path: dir + "/\(name).gz", level: 1)
+            try w.write(Array(text.utf8))
+            try w.finish()
+        }
+        let both = readBytes(dir + "/a.gz") + readBytes(dir + "/b.gz")
+        FileManager.default.createFile(atPath: dir + "/ab.gz", contents: Data(both))
+        let text = String(decoding: try GzipReader.readAll(path: dir + "/ab.gz"), as: UTF8.self)
+        #expect(text == "first\nsecond\nthird\n")
+        let r = try GzipReader(path: dir + "/ab.gz")
+        var lines: [String] = []
+        while let l = try r.nextLine() { lines.append(String(decoding: l, as: UTF8.self)) }
+        #expect(lines == ["first", "second", "third"])
+    }
+
+    @Test func missingFileNamesThePath() {
+        #expect(throws: LoadError.io(path: "/nonexistent/x.gz", operation: "open", errno: ENOENT,
+                                     message: "No such file or directory")) {
+            try GzipReader(path: "/nonexistent/x.gz")
+        }
+    }
+
     @Test func notGzipIsCorruptData() throws {
         let dir = makeTempDir()
         defer { removeTempDir(dir) }

@@ -16,7 +16,8 @@ import Testing
     }
 
     private func stagingFolders(_ dir: String) -> [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasPrefix(".staging-") }.sorted()
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+        return names.filter { $0.hasPrefix(".staging-") }.sorted()
     }
 
     private func publish(_ dir: String, run: String, sources: Int, crash: PublishStep? = nil) throws {
@@ -84,8 +85,7 @@ import Testing
                                       tables: PublishCrashTests.tables, settings: Fixture.settings(), logger: .silent)
         next.abort()
         #expect(visible(dir) == [:])
-        #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == [".quarry.lock"] ||
-                visible(dir).isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == [".quarry.lock"])
     }
 
     @Test func crashAfterSuccessKeepsTheNewSnapshotAndOnlyCleansUp() throws {
@@ -111,7 +111,8 @@ import Testing
         let dir = makeTempDir()
         defer { removeTempDir(dir) }
         let other = try SnapshotWriter(outputDir: dir, snapshotDate: "2026-12-03", runID: "d3",
-                                       tables: [Fixture.sources], settings: Fixture.settings(maxRows: 2), logger: .silent)
+                                       tables: [Fixture.sources], settings: Fixture.settings(maxRows: 2),
+                                       logger: .silent)
         try other.write(RowBatch(table: "asset_sources", rows: Fixture.sourceRows(5)))
         try other.publish(summary: ManifestSummary(startedAt: 0))
         let day3 = visible(dir)
@@ -119,7 +120,8 @@ import Testing
         // First publication of the 4th with 3 parts, then a re-run with 1 part: no stale part survives.
         for (run, n) in [("a", 5), ("b", 1)] {
             let w = try SnapshotWriter(outputDir: dir, snapshotDate: "2026-12-04", runID: run,
-                                       tables: [Fixture.sources], settings: Fixture.settings(maxRows: 2), logger: .silent)
+                                       tables: [Fixture.sources], settings: Fixture.settings(maxRows: 2),
+                                       logger: .silent)
             try w.write(RowBatch(table: "asset_sources", rows: Fixture.sourceRows(n)))
             try w.publish(summary: ManifestSummary(startedAt: 0))
         }
@@ -145,5 +147,34 @@ import Testing
         #expect(stagingFolders(dir) == [])
         #expect(before.keys.contains("_manifests/snapshot_date=2026-12-04/_SUCCESS"))
         #expect(beforeBlocked["_manifests/snapshot_date=2026-12-04/_SUCCESS"] != nil)
+    }
+}
+
+@Suite struct StagingCleanupTests {
+    private func fakeStaging(_ dir: String, _ name: String, owner: String?) {
+        let path = dir + "/.staging-" + name
+        try! FileManager.default.createDirectory(atPath: path + "/new/csv", withIntermediateDirectories: true)
+        if let owner { FileManager.default.createFile(atPath: path + "/owner.json", contents: Data(owner.utf8)) }
+    }
+
+    @Test func leavesLiveAndForeignOwnersAloneAndRemovesTheDead() throws {
+        let dir = makeTempDir()
+        defer { removeTempDir(dir) }
+        let host = ProcessInfo.processInfo.hostName
+        fakeStaging(dir, "live", owner: #"{"pid":1,"host":"\#(host)","run_id":"live","created_at":"x"}"#)
+        fakeStaging(dir, "foreign", owner: #"{"pid":4242,"host":"other-host.invalid","run_id":"f","created_at":"x"}"#)
+        fakeStaging(dir, "dead", owner: #"{"pid":2147483000,"host":"\#(host)","run_id":"dead","created_at":"x"}"#)
+        fakeStaging(dir, "noowner", owner: nil)
+        let sink = MemorySink()
+        let w = try SnapshotWriter(outputDir: dir, snapshotDate: "2026-12-04", runID: "now", tables: [],
+                                   settings: Fixture.settings(), logger: Logger(minimumLevel: .trace, sink: sink))
+        w.abort()
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir)
+            .filter { $0.hasPrefix(".staging-") }.sorted()
+        #expect(left == [".staging-foreign", ".staging-live"])
+        let warnings = sink.events.filter { $0.level == .warning }.map(\.message).sorted()
+        #expect(warnings == ["load.staging.foreign", "load.staging.owner_alive"])
+        #expect(sink.events.filter { $0.message == "load.staging.removed" }.compactMap { $0.value("staging") }.sorted()
+            == [".staging-dead", ".staging-noowner"])
     }
 }

@@ -9,7 +9,8 @@ import Testing
     static let date = "2026-12-04"
 
     private func writer(_ dir: String, run: String = "run-1", maxRows: Int = 1_048_575, excel: Bool = false,
-                        tables: [TableSchema] = [Fixture.assets, Fixture.sources, Fixture.rejects]) throws -> SnapshotWriter {
+                        tables: [TableSchema] = [Fixture.assets, Fixture.sources, Fixture.rejects]
+    ) throws -> SnapshotWriter {
         try SnapshotWriter(outputDir: dir, snapshotDate: SnapshotWriterTests.date, runID: run, tables: tables,
                            settings: Fixture.settings(maxRows: maxRows, excel: excel), logger: .silent)
     }
@@ -198,7 +199,8 @@ import Testing
         #expect(Array(bytes.prefix(3)) == [0xEF, 0xBB, 0xBF])
         #expect(Int64(bytes.count) == excel.bytes && SHA256.hex(bytes) == excel.sha256)
         let text = String(decoding: bytes.dropFirst(3), as: UTF8.self)
-        #expect(text.hasPrefix("asset_uid,hostname,netbios_name,account_id,ipv4,agent_count,is_cloud,last_seen,bios\r\n"))
+        let header = "asset_uid,hostname,netbios_name,account_id,ipv4,agent_count,is_cloud,last_seen,bios\r\n"
+        #expect(text.hasPrefix(header))
         #expect(text.contains("a-0001,web-01,\"=\"\"00731\"\"\",\"=\"\"012345678901\"\"\","))
         #expect(text.contains("\"=\"\"000987654321\"\"\"") && text.contains("\"=\"\"1.10\"\"\""))
         let rows = parseCSV(Array(bytes.dropFirst(3)))
