@@ -164,7 +164,8 @@ extension QualysExtractor {
         if let sr = SimpleReturn(p) {
             switch sr.code {
             case "1960":
-                return .retry(delay: 5 + 5 * jitter() * Double(attempt), reason: "code 1960 (concurrency limit): \(sr.text)")
+                return .retry(delay: 5 + 5 * jitter() * Double(attempt),
+                              reason: "code 1960 (concurrency limit): \(sr.text)")
             case "1965":
                 let wait = sr.secondsToWait ?? Throttle.int(headers["x-ratelimit-towait-sec"]) ?? 60
                 if wait > settings.maxRateLimitWait {

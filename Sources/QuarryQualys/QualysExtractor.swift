@@ -63,7 +63,8 @@ public final class QualysExtractor: @unchecked Sendable {
     func token() throws -> GatewayToken {
         try lock.withLock {
             if let t = gatewayToken { return t }
-            let creds = credentials ?? (transport is ReplayTransport ? Credentials(username: "replay", password: "replay") : nil)
+            let isReplay = transport is ReplayTransport
+            let creds = credentials ?? (isReplay ? Credentials(username: "replay", password: "replay") : nil)
             guard let creds else {
                 throw ExtractError.credentials("no credentials given for the gateway (QUALYS_USERNAME/QUALYS_PASSWORD)")
             }
@@ -177,7 +178,8 @@ public final class QualysExtractor: @unchecked Sendable {
             let id = env.lastSeenAssetId ?? Self.maxID(page.records)
             guard let id, Self.isAfter(id, cursor.lastSeenAssetId) else {
                 throw ExtractError.cursorDidNotAdvance(
-                    api: api, page: pageNo, cursor: "lastSeenAssetId \(cursor.lastSeenAssetId ?? "none") → \(env.lastSeenAssetId ?? "none")")
+                    api: api, page: pageNo,
+                    cursor: "lastSeenAssetId \(cursor.lastSeenAssetId ?? "none") → \(env.lastSeenAssetId ?? "none")")
             }
             next.lastSeenAssetId = id
         case .qps:
