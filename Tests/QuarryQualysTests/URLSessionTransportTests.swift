@@ -88,4 +88,30 @@ private final class LoopbackServer: @unchecked Sendable {
             _ = try await response.collect()
         }
     }
+
+    @Test func extractorPullsBR03OverTheNetworkFromLoopback() async throws {
+        func reply(_ body: Data) -> Data {
+            Data(("HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nX-Concurrency-Limit-Limit: 2\r\n"
+                + "Content-Length: \(body.count)\r\nConnection: close\r\n\r\n").utf8) + body
+        }
+        let server = try LoopbackServer(responses: [
+            reply(try Fixture.data("cases/BR-03/page-1-host-list.xml")),
+            reply(try Fixture.data("cases/BR-03/page-2-host-list.xml")),
+        ])
+        let json = """
+            {"name": "t", "qualys": {"apiURL": "http://127.0.0.1:\(server.port)",
+             "gatewayURL": "http://127.0.0.1:\(server.port)", "sources": ["vm"]}}
+            """
+        let s = try PipelineConfig.parse(file: "t.json", data: Data(json.utf8)).qualys
+        let e = try QualysExtractor(settings: s, credentials: testCredentials, logger: .silent,
+                                    counters: RunCounters())
+        let sink = Sink()
+        let summary = try await run(e, .vm, sink: sink)
+        #expect(sink.records.map(\.recordID) == ["1001", "1002", "1003", "1004", "1005"])
+        #expect(summary.pages == 2)
+        let second = try #require(server.requests.last)
+        #expect(second.hasPrefix("GET /api/2.0/fo/asset/host/?action=list&truncation_limit=3&details=Basic&id_min=1004 "))
+        #expect(second.contains("Authorization: Basic YXBpLXVzZXI6czNjcmV0LVBhc3N3MHJk")
+            || second.contains("authorization: Basic YXBpLXVzZXI6czNjcmV0LVBhc3N3MHJk"))
+    }
 }
