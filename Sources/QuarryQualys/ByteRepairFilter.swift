@@ -59,7 +59,17 @@ struct ByteRepairFilter {
         func flush(_ end: Int, _ out: inout [UInt8]) {
             if end > runStart { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buf[runStart..<end])) }
         }
+        let base = buf.baseAddress.map { $0.assumingMemoryBound(to: UInt8.self) }
         while i < n {
+            // Fast path: plain printable ASCII that opens nothing in the current state.
+            if let base, state == .markup {
+                while i < n {
+                    let c = base[i]
+                    if c < 0x20 || c >= 0x80 || c == 0x26 || c == 0x3C { break }
+                    i += 1
+                }
+                if i == n { break }
+            }
             let b = buf[i]
             if b >= 0x20 && b < 0x80 {
                 switch state {

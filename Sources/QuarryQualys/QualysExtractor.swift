@@ -93,6 +93,8 @@ public final class QualysExtractor: @unchecked Sendable {
         cursor.since = since
         var summary = ExtractSummary(api: api, cursor: cursor)
         if cursor.isComplete { return summary }
+        // TODO(memory): one String per record ID of the API for the run (~50 MB for 1M IDs);
+        // switch to a Set<Int64> when IDs are numeric if that ever matters.
         var seen = Set<String>()
         var batch: [SourceRecord] = []
         batch.reserveCapacity(batchSize)
