@@ -67,8 +67,10 @@ public final class XMLPageReader {
             try start()
         }
         guard let ctxt else { return }
-        let code = filtered.withUnsafeBufferPointer { buf in
-            buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: max(buf.count, 1)) {
+        if filtered.isEmpty && !terminate { return }
+        let code = filtered.withUnsafeBufferPointer { buf -> Int32 in
+            guard let base = buf.baseAddress, buf.count > 0 else { return xmlParseChunk(ctxt, nil, 0, 1) }
+            return base.withMemoryRebound(to: CChar.self, capacity: buf.count) {
                 xmlParseChunk(ctxt, $0, Int32(buf.count), terminate ? 1 : 0)
             }
         }
