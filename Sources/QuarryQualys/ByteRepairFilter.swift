@@ -59,7 +59,17 @@ struct ByteRepairFilter {
         func flush(_ end: Int, _ out: inout [UInt8]) {
             if end > runStart { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buf[runStart..<end])) }
         }
+        let base = buf.baseAddress.map { $0.assumingMemoryBound(to: UInt8.self) }
         while i < n {
+            // Fast path: plain printable ASCII that opens nothing in the current state.
+            if let base, state == .markup {
+                while i < n {
+                    let c = base[i]
+                    if c < 0x20 || c >= 0x80 || c == 0x26 || c == 0x3C { break }
+                    i += 1
+                }
+                if i == n { break }
+            }
             let b = buf[i]
             if b >= 0x20 && b < 0x80 {
                 switch state {
@@ -78,14 +88,14 @@ struct ByteRepairFilter {
                             runStart = i
                         }
                     } else if b == 0x3C {  // <
-                        let cdata = match(buf, at: i, Self.cdataOpen, isFinal: isFinal)
-                        let comment = match(buf, at: i, Self.commentOpen, isFinal: isFinal)
+                        let cdata = match(buf, at: i, cdataOpen, isFinal: isFinal)
+                        let comment = match(buf, at: i, commentOpen, isFinal: isFinal)
                         if cdata == true {
                             state = .cdata
-                            i += Self.cdataOpen.count
+                            i += cdataOpen.count
                         } else if comment == true {
                             state = .comment
-                            i += Self.commentOpen.count
+                            i += commentOpen.count
                         } else if cdata == nil || comment == nil {
                             flush(i, &out)
                             return i
@@ -96,8 +106,9 @@ struct ByteRepairFilter {
                         i += 1
                     }
                 case .cdata, .comment:
-                    let close = state == .cdata ? Self.cdataClose : Self.commentClose
-                    if b == close[0] {
+                    let first: UInt8 = state == .cdata ? 0x5D : 0x2D  // ] or -
+                    if b == first {
+                        let close = state == .cdata ? cdataClose : commentClose
                         guard let m = match(buf, at: i, close, isFinal: isFinal) else {
                             flush(i, &out)
                             return i
@@ -135,10 +146,11 @@ struct ByteRepairFilter {
         return n
     }
 
-    private static let cdataOpen: [UInt8] = Array("<![CDATA[".utf8)
-    private static let cdataClose: [UInt8] = Array("]]>".utf8)
-    private static let commentOpen: [UInt8] = Array("<!--".utf8)
-    private static let commentClose: [UInt8] = Array("-->".utf8)
+    // Instance constants: a static would cost a `swift_once` check per use on the hot path.
+    private let cdataOpen: [UInt8] = Array("<![CDATA[".utf8)
+    private let cdataClose: [UInt8] = Array("]]>".utf8)
+    private let commentOpen: [UInt8] = Array("<!--".utf8)
+    private let commentClose: [UInt8] = Array("-->".utf8)
 
     /// true/false when decidable; nil when the buffer ends inside a possible match.
     private func match(_ buf: UnsafeRawBufferPointer, at i: Int, _ pattern: [UInt8], isFinal: Bool) -> Bool? {

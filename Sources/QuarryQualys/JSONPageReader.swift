@@ -27,6 +27,8 @@ public enum JSONPageReader {
         "lastLocation", "whois", "domain", "missingSoftware", "assetSource",
     ]
 
+    // TODO(perf): the page body is held whole (a page is 100–1000 assets, a few MB); a
+    // resumable scanner fed per chunk would matter only for much larger pages.
     /// Reads a whole page body. Throws `ExtractError.malformedPage` with line and column.
     public static func read(_ data: Data, page: Int, knownKeys: Set<String>? = JSONPageReader.knownKeys)
         throws -> ParsedPage

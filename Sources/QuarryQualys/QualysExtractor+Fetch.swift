@@ -10,6 +10,8 @@ extension QualysExtractor {
         /// GAV 204: no (more) records.
         case end
         case retry(delay: Double, reason: String)
+        /// A rate-limit wait: every request of the API waits, not only this one.
+        case waitForAll(seconds: Double, reason: String)
         case unauthorized(String)
         case pageTooLarge
     }
@@ -62,6 +64,12 @@ extension QualysExtractor {
                 logger.debug("extract.retry", [("api", api.rawValue), ("request", label), ("attempt", attempt),
                                                ("delay_s", String(format: "%.1f", delay)), ("reason", lastError)])
                 try await clock.sleep(seconds: delay)
+            case .waitForAll(let seconds, let reason):
+                lastError = reason
+                guard attempt < settings.maxAttempts else { continue }
+                summary.retries += 1
+                counters.add("\(api).retries")
+                await throttle.pause(seconds: seconds)
             case .unauthorized(let detail):
                 guard api == .gav, !reauthenticated, let issued else {
                     throw ExtractError.authenticationFailed(api: api, endpoint: label, status: 401,
@@ -156,7 +164,8 @@ extension QualysExtractor {
         if let sr = SimpleReturn(p) {
             switch sr.code {
             case "1960":
-                return .retry(delay: 5 + 5 * jitter() * Double(attempt), reason: "code 1960 (concurrency limit): \(sr.text)")
+                return .retry(delay: 5 + 5 * jitter() * Double(attempt),
+                              reason: "code 1960 (concurrency limit): \(sr.text)")
             case "1965":
                 let wait = sr.secondsToWait ?? Throttle.int(headers["x-ratelimit-towait-sec"]) ?? 60
                 if wait > settings.maxRateLimitWait {
@@ -165,7 +174,7 @@ extension QualysExtractor {
                 }
                 logger.warning("extract.rate_limited", [("api", api.rawValue), ("wait_s", wait),
                                                         ("request", request.label)])
-                return .retry(delay: Double(wait), reason: "code 1965 (rate limit): waited \(wait) s")
+                return .waitForAll(seconds: Double(wait), reason: "code 1965 (rate limit): waited \(wait) s")
             case .some(let code) where status == 409 && !["2001", "2003", "2011"].contains(code):
                 return .retry(delay: backoff(attempt), reason: "HTTP 409 code \(code): \(sr.text)")
             default:

@@ -27,9 +27,8 @@ extension QualysExtractor {
             var body = "<ServiceRequest><preferences><limitResults>\(settings.qpsPageSize)</limitResults></preferences>"
             if !criteria.isEmpty { body += "<filters>" + criteria.joined() + "</filters>" }
             body += "</ServiceRequest>"
-            return HTTPRequest(api: api, method: "POST", url: url,
-                               headers: common.merging(["Content-Type": "text/xml", "Accept": "application/xml"]) { a, _ in a },
-                               body: Data(body.utf8))
+            let headers = common.merging(["Content-Type": "text/xml", "Accept": "application/xml"]) { a, _ in a }
+            return HTTPRequest(api: api, method: "POST", url: url, headers: headers, body: Data(body.utf8))
         case .vm:
             if let next = cursor.nextURL {
                 return HTTPRequest(api: api, method: "GET", url: try rebase(next), headers: common)

@@ -42,7 +42,8 @@ final class Recorder: @unchecked Sendable {
         let meta: [String: Any] = [
             "status": response.status, "method": request.method, "request": request.label, "headers": headers,
         ]
-        let metaData = try JSONSerialization.data(withJSONObject: meta, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])
+        let metaData = try JSONSerialization.data(
+            withJSONObject: meta, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])
         try metaData.write(to: dir.appendingPathComponent("\(name).meta.json"))
         _ = FileManager.default.createFile(atPath: body.path, contents: nil)
         return try RecordedBody(handle: FileHandle(forWritingTo: body))

@@ -7,7 +7,8 @@ let rest = Array(benchArgs.dropFirst())
 switch benchArgs.first {
 case "channel": try await runChannelBenchmark(rest)
 case "write": try await runWriteBenchmark(rest)
+case "parse": try await runParseBenchmark(rest)
 default:
-    FileHandle.standardError.write(Data("usage: quarry-bench channel|write|parse|resolve|sim [args]\n".utf8))
+    FileHandle.standardError.write(Data("usage: quarry-bench channel|write|parse [args]\n".utf8))
     exit(2)
 }

@@ -216,3 +216,46 @@ import Testing
             + "?action=list&truncation_limit=3&details=Basic&id_min=1004")
     }
 }
+
+@Suite struct RunAccountingTests {
+    @Test func br13RejectsAndUnknownElementsReachTheRunCounters() async throws {
+        let t = ScriptedTransport()
+        t.on("vm", body: try Fixture.data("cases/BR-13/host-list-optional-elements.xml"))
+        let counters = RunCounters()
+        let sink = Sink()
+        let summary = try await run(try makeExtractor(t, counters: counters), .vm, sink: sink)
+        #expect(sink.records.map(\.recordID) == ["5101", "5102", "5103", "5104"])
+        #expect(summary.rejects == 1 && counters["rejects.vm"] == 1)
+        #expect(counters.rejects.first?.reason == "missing required field ID")
+        #expect(counters.rejects.first?.excerpt.contains("192.0.2.165") == true)
+        #expect(counters.withPrefix("vm.unknown_element.") == ["CLOUD_PROVIDER": 1, "SOME_FUTURE_BLOCK": 1])
+    }
+
+    @Test func br05AndBR17RepairsAreCountedPerField() async throws {
+        let t = ScriptedTransport()
+        t.on("vm", body: try Fixture.data("cases/BR-05/host-list-illegal-bytes.xml"))
+        let counters = RunCounters()
+        let summary = try await run(try makeExtractor(t, counters: counters), .vm)
+        #expect(summary.repairs == 4)
+        #expect(counters.withPrefix("text_repairs.vm.") == ["NETBIOS": 3, "DNS": 1])
+        let t2 = ScriptedTransport()
+        t2.on("vm", body: try Fixture.data("cases/BR-17/host-list-forbidden-charrefs.xml"))
+        let counters2 = RunCounters()
+        _ = try await run(try makeExtractor(t2, counters: counters2), .vm)
+        #expect(counters2.withPrefix("text_repairs.vm.") == ["NETBIOS": 3])
+    }
+
+    @Test func realRateLimitHeadersSetTheConcurrency() async throws {
+        let text = String(decoding: try Fixture.data("fixtures/real/errors/vm-response-headers-ratelimit-us3.txt"),
+                          as: UTF8.self)
+        var headers: [String: String] = [:]
+        for line in text.split(separator: "\n") {
+            guard let colon = line.firstIndex(of: ":"), !line.hasPrefix("GET ") else { continue }
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        #expect(headers["x-ratelimit-remaining"] == "298")
+        let throttle = Throttle(maxConcurrency: 8, clock: VirtualClock())
+        await throttle.observe(headers, success: true)
+        #expect(await throttle.limit == 2)
+    }
+}

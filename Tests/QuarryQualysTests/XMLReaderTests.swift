@@ -203,6 +203,15 @@ import Testing
         }
     }
 
+    @Test func emptyBodyIsNotAPage() throws {
+        #expect {
+            _ = try Fixture.xml(Data(), layout: .vm, page: 2)
+        } throws: { error in
+            guard case let ExtractError.malformedPage(api, page, _, _, _) = error else { return false }
+            return api == .vm && page == 2
+        }
+    }
+
     @Test func repairNeverRenamesTags() throws {
         let doc = "<HOST_LIST_OUTPUT><RESPONSE><HOST_LIST><HOST><ID>1</ID><N\u{01}AME>x</N\u{01}AME></HOST>"
             + "</HOST_LIST></RESPONSE></HOST_LIST_OUTPUT>"
