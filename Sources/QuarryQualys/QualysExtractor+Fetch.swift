@@ -71,13 +71,23 @@ extension QualysExtractor {
                 counters.add("\(api).retries")
                 await throttle.pause(seconds: seconds)
             case .unauthorized(let detail):
-                guard api == .gav, !reauthenticated, let issued else {
+                // One second chance per request: the gateway gets a new token; the classic APIs
+                // (basic auth, nothing to renew) are asked once more after a pause, since Qualys
+                // answers an odd transient 401. A second 401 ends the run; no login loop.
+                guard !reauthenticated, api != .gav || issued != nil else {
                     throw ExtractError.authenticationFailed(api: api, endpoint: label, status: 401,
                                                             detail: logger.redactor.redact(detail))
                 }
                 reauthenticated = true
                 attempt -= 1
-                _ = try await token().rejected(issued)
+                summary.retries += 1
+                counters.add("\(api).retries")
+                if let issued {
+                    _ = try await token().rejected(issued)
+                } else {
+                    logger.warning("extract.unauthorized_once", [("api", api.rawValue), ("request", label)])
+                    try await clock.sleep(seconds: 2)
+                }
             case .pageTooLarge:
                 let size = cursor.pageSize ?? settings.gavPageSize
                 guard size > 1 else {
@@ -129,9 +139,7 @@ extension QualysExtractor {
             return .end
         case 401:
             let data = try await body(response, recorded: recorded)
-            let detail = errorText(data, api: api) ?? "HTTP 401"
-            if api == .gav { return .unauthorized(detail) }
-            throw ExtractError.authenticationFailed(api: api, endpoint: request.label, status: 401, detail: detail)
+            return .unauthorized(errorText(data, api: api) ?? "HTTP 401")
         case 409:
             summary.http409 += 1
             counters.add("\(api).http_409")

@@ -128,6 +128,42 @@ private let page2 = """
     }
 }
 
+@Suite struct ClassicUnauthorizedTests {
+    private let badLogin = """
+        <?xml version="1.0" encoding="UTF-8" ?>
+        <SIMPLE_RETURN><RESPONSE><DATETIME>2026-01-01T00:00:00Z</DATETIME><CODE>2000</CODE>
+        <TEXT>Bad Login/Password</TEXT></RESPONSE></SIMPLE_RETURN>
+        """
+
+    @Test func oneTransient401OnTheHostListIsAskedAgainOnce() async throws {
+        let t = ScriptedTransport()
+        t.on("vm", status: 401, text: badLogin)
+        t.on("vm", body: try Fixture.data("cases/BR-03/page-2-host-list.xml"))
+
+        let sink = Sink()
+        let summary = try await run(try makeExtractor(t), .vm, sink: sink)
+
+        #expect(sink.records.map(\.recordID) == ["1004", "1005"])
+        #expect(summary.retries == 1)
+        #expect(t.requests.count == 2)
+    }
+
+    @Test func a401TwiceOnTheSameRequestEndsTheRunNamingTheEndpoint() async throws {
+        let t = ScriptedTransport()
+        t.on("vm", status: 401, text: badLogin)
+        t.on("vm", status: 401, text: badLogin)
+
+        await #expect {
+            _ = try await run(try makeExtractor(t), .vm)
+        } throws: { error in
+            guard case let ExtractError.authenticationFailed(api, endpoint, status, detail) = error else { return false }
+            return api == .vm && status == 401 && endpoint.hasPrefix("GET /api/2.0/fo/asset/host/?action=list")
+                && detail.contains("Bad Login/Password")
+        }
+        #expect(t.requests.count == 2)
+    }
+}
+
 @Suite struct LimitTests {
     private func hosts() throws -> Data { try Fixture.data("cases/BR-03/page-2-host-list.xml") }
 
