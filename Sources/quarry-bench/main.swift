@@ -8,7 +8,8 @@ switch benchArgs.first {
 case "channel": try await runChannelBenchmark(rest)
 case "write": try await runWriteBenchmark(rest)
 case "parse": try await runParseBenchmark(rest)
+case "baseline": try await runBaselineBenchmark(rest)
 default:
-    FileHandle.standardError.write(Data("usage: quarry-bench channel|write|parse [args]\n".utf8))
+    FileHandle.standardError.write(Data("usage: quarry-bench channel|write|parse|baseline [args]\n".utf8))
     exit(2)
 }
