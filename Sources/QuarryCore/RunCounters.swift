@@ -41,4 +41,13 @@ public final class RunCounters: @unchecked Sendable {
     }
 
     public var rejects: [Reject] { lock.withLock { quarantined } }
+
+    /// Adds every counter and reject of `other` to this bag.
+    public func absorb(_ other: RunCounters) {
+        let (values, rejects) = other.lock.withLock { (other.values, other.quarantined) }
+        lock.withLock {
+            for (k, v) in values { self.values[k, default: 0] += v }
+            quarantined.append(contentsOf: rejects)
+        }
+    }
 }

@@ -45,7 +45,9 @@ public enum Demo {
                                          ("assets", options.simulator.assets), ("seed", options.simulator.seed),
                                          ("night", options.simulator.night),
                                          ("faults", options.simulator.faults.rawValue)])
-        let job = JobOptions(config: config, snapshotDate: snapshotDate, credentials: credentials)
+        var job = JobOptions(config: config, snapshotDate: snapshotDate, credentials: credentials)
+        let sim = options.simulator
+        job.origin = "simulator assets=\(sim.assets) seed=\(sim.seed) night=\(sim.night)"
         return try await NightlyJob.run(job, logger: logger, counters: counters)
     }
 

@@ -16,6 +16,9 @@ public struct JobOptions: Sendable {
     /// nil: resolve from the environment or the credentials file.
     public var credentials: Credentials?
     public var environment: [String: String]
+    /// Names where the responses come from, for checkpoints, when the URLs do not (the demo's
+    /// simulator listens on a new port each time).
+    public var origin: String?
 
     public init(config: PipelineConfig, snapshotDate: String? = nil, record: URL? = nil, replay: URL? = nil,
                 credentials: Credentials? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) {

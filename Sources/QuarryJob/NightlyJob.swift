@@ -61,11 +61,18 @@ public enum NightlyJob {
             }
             throw error
         }
+        // The transform counts into its own bag so that a checkpoint keeps only what extraction
+        // found (the transform finds its warnings again when spooled records are replayed).
+        let transformCounters = RunCounters()
         let transformer = try Transformer(schemas: schemas, state: identity, settings: config.transform,
-                                          counters: counters, logger: logger)
+                                          counters: transformCounters, logger: logger)
         try FileManager.default.createDirectory(atPath: outputDir, withIntermediateDirectories: true)
         let writer = try SnapshotWriter(outputDir: outputDir, snapshotDate: options.snapshotDate, runID: runID,
                                         tables: schemas.tables, settings: config.output, logger: logger)
+        // Checkpoints make no sense when the responses come from a folder already.
+        let checkpoint = options.replay == nil
+            ? Checkpoint(outputDir: outputDir, snapshotDate: options.snapshotDate, settings: config.qualys,
+                         origin: options.origin) : nil
         logger.notice("run.started", [
             ("run_id", runID), ("pipeline", config.name), ("snapshot_date", options.snapshotDate),
             ("sources", config.qualys.sources.map(\.rawValue).joined(separator: ",")), ("output", outputDir),
@@ -81,9 +88,31 @@ public enum NightlyJob {
             let fanIn = FanIn(records, producers: config.qualys.sources.count)
             for api in config.qualys.sources {
                 pipeline.stage("extract.\(api)", outputs: [fanIn]) { ctx in
-                    let summary = try await extractor.extract(api, batchSize: config.batchSize) { batch in
-                        try await ctx.send(batch, to: records)
+                    var resumed = 0
+                    let entry = checkpoint?.entry(api)
+                    if let checkpoint, let entry {
+                        try await checkpoint.replay(api, entry: entry, batchSize: config.batchSize,
+                                                    counters: counters) { batch in
+                            try await ctx.send(batch, to: records)
+                        }
+                        resumed = entry.records
+                        ctx.logger.notice("extract.resumed", [("api", api.rawValue), ("records", resumed),
+                                                              ("from", entry.cursor.position)])
                     }
+                    try checkpoint?.open(api, entry: entry)
+                    var summary = try await extractor.extract(
+                        api, batchSize: config.batchSize, resumeFrom: entry?.cursor,
+                        onPage: { cursor in
+                            try checkpoint?.pageDone(api, cursor: cursor, records: cursor.recordsDone,
+                                                     counters: counters)
+                        },
+                        emit: { batch in
+                            checkpoint?.append(api, batch)
+                            try await ctx.send(batch, to: records)
+                        }
+                    )
+                    summary.records += resumed
+                    summary.pages = summary.cursor.pagesDone
                     collected.add(summary)
                     ctx.logger.info("stage.finished", [("stage", "extract.\(api)"), ("records", summary.records),
                                                        ("pages", summary.pages), ("retries", summary.retries)])
@@ -101,6 +130,7 @@ public enum NightlyJob {
                     try await ctx.send([batch], to: rows, records: batch.rows.count)
                 }
                 collected.set(state: newState, stats: stats)
+                counters.absorb(transformCounters)
                 let rejects = FixedTables.rejectRows(counters.rejects)
                 try await ctx.send([rejects], to: rows, records: rejects.rows.count)
             }
@@ -134,6 +164,7 @@ public enum NightlyJob {
                 startedAt: Int64(started.timeIntervalSince1970), sources: sourceCounts, rejects: rejectCounts,
                 report: report.json
             ))
+            checkpoint?.clear()
             if let newState = collected.identity {
                 do {
                     try newState.save(path: state.identityPath)
