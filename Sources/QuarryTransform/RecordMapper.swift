@@ -152,10 +152,17 @@ struct RecordMapper {
         if ev.contains(where: { $0.role == .instanceID }) && (tracking == nil || cloudTracking.contains(tracking!)) {
             return .cloud
         }
-        if ev.contains(where: { $0.role == .sensorSource && $0.value.uppercased().contains("PASSIVE") }) {
+        if ev.contains(where: { $0.role == .sensorSource && isPassive($0.value) }) {
             return .passive
         }
         return .scanner
+    }
+
+    /// `PASSIVE_SENSOR`, `PASSIVE`, `Network Passive Sensor`, …: any source naming "passive".
+    static func isPassive(_ source: String) -> Bool {
+        let hay = Array(source.uppercased().utf8), needle = Array("PASSIVE".utf8)
+        guard hay.count >= needle.count else { return false }
+        return (0...(hay.count - needle.count)).contains { i in hay[i..<(i + needle.count)].elementsEqual(needle) }
     }
 
     static func lastSeen(_ ev: [Evidence]) -> Int64? {
