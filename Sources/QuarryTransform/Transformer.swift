@@ -101,6 +101,7 @@ public final class Transformer: @unchecked Sendable {
             try store.spill.flush()
             let c = store.cluster()
             let a = UIDAssigner().assign(store: store, clustering: c, previous: previous, today: Int32(day / 86_400))
+            store.releaseKeys()  // the output needs only the spill file and per-record columns
             return (c, a, day)
         }
         var stats = ResolveStats()
