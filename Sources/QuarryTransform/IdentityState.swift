@@ -22,6 +22,9 @@ public struct IdentityState: Codable, Sendable, Equatable {
 
     public init() {}
 
+    // TODO(perf): the whole state is held in memory during a run (≈ 20 B per key, 4M keys for
+    // 1M machines); a memory-mapped sorted file would take it off the heap if budgets tighten.
+
     public var count: Int { keyHashes.count }
 
     /// The uid a key hash belonged to, by binary search.
