@@ -72,7 +72,8 @@ public struct IdentityState: Codable, Sendable, Equatable {
             }
             let parts = line.split(separator: " ")
             func bad() -> ConfigError {
-                ConfigError(file: path, key: "line \(lineNo)", problem: "expected \"k HASH UID DAY\" or \"m LOSER SURVIVOR\"")
+                ConfigError(file: path, key: "line \(lineNo)",
+                            problem: "expected \"k HASH UID DAY\" or \"m LOSER SURVIVOR\"")
             }
             if parts.first == "k", parts.count == 4, let h = UInt64(parts[1], radix: 16),
                let u = UInt64(parts[2], radix: 16), let d = Int32(parts[3]) {

@@ -108,7 +108,8 @@ extension Normaliser {
             var u = t.lowercased()
             if u.hasPrefix("{") && u.hasSuffix("}") && u.count >= 2 { u = String(u.dropFirst().dropLast()) }
             let hex = u.filter { $0 != "-" }
-            if hex.allSatisfy({ $0 == "0" }) || hex.allSatisfy({ $0 == "f" }) { out.invalid = [t] } else { out.values = [u] }
+            let placeholder = hex.allSatisfy({ $0 == "0" }) || hex.allSatisfy({ $0 == "f" })
+            if placeholder { out.invalid = [t] } else { out.values = [u] }
         case .serial:
             let placeholders: Set<String> = [
                 "0", "none", "n/a", "na", "null", "unknown", "default string", "to be filled by o.e.m.",

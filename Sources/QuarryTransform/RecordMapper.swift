@@ -76,8 +76,12 @@ struct RecordMapper {
             for h in hits[begin..<cursor] {
                 let f = record.fields[Int(h.field)]
                 let n = c.normaliser.apply(f.value)
-                if n.controlsReplaced > 0 { counters.add("transform.controls_replaced.\(schema.table).\(c.name)", n.controlsReplaced) }
-                for bad in n.invalid { report(invalid: bad, column: c, field: f, record: record, counters: counters, warn: warn) }
+                if n.controlsReplaced > 0 {
+                    counters.add("transform.controls_replaced.\(schema.table).\(c.name)", n.controlsReplaced)
+                }
+                for bad in n.invalid {
+                    report(invalid: bad, column: c, field: f, record: record, counters: counters, warn: warn)
+                }
                 for v in n.values where !values.contains(v) {
                     values.append(v)
                     repairedFlags.append(repairedPaths.contains(f.path))
@@ -100,7 +104,8 @@ struct RecordMapper {
                 }
             }
         }
-        return MappedRecord(row: row, evidence: evidence, sensor: Self.sensor(evidence), lastSeen: Self.lastSeen(evidence))
+        return MappedRecord(row: row, evidence: evidence, sensor: Self.sensor(evidence),
+                            lastSeen: Self.lastSeen(evidence))
     }
 
     private func cell(_ values: [String], column c: ColumnSpec, counters: RunCounters) -> Value {

@@ -186,6 +186,7 @@ extension ResolverStore {
         /// Groups of records sharing a key of `role`, each in canonical order.
         func groups(_ role: Role, _ body: (UInt64, [Int]) -> Void) {
             var pairs: [(UInt64, Int32)] = []
+            pairs.reserveCapacity(keyRole.reduce(0) { $0 + ($1 == role.rawValue ? 1 : 0) })
             for k in keyHash.indices where keyRole[k] == role.rawValue { pairs.append((keyHash[k], 0)) }
             // Fill record numbers with a second scan (keyStart is monotone).
             var p = 0

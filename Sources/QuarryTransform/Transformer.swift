@@ -81,7 +81,11 @@ public final class Transformer: @unchecked Sendable {
     private func warn(_ r: Reject) {
         let key = r.source + "." + r.reason
         warnings[key, default: 0] += 1
-        if warnings[key]! <= maxWarningsPerColumn { counters.reject(r) } else { counters.add("transform.warnings_not_listed") }
+        if warnings[key]! <= maxWarningsPerColumn {
+            counters.reject(r)
+        } else {
+            counters.add("transform.warnings_not_listed")
+        }
     }
 
     /// Resolves every mapped record and streams `assets`, `asset_sources` and `coverage` rows.
@@ -93,12 +97,14 @@ public final class Transformer: @unchecked Sendable {
     public func finish(
         snapshotDate: String, batchRows: Int = 5000, emit: (RowBatch) async throws -> Void
     ) async throws -> (state: IdentityState, stats: ResolveStats) {
-        let (clustering, assignment, today) = try lock.withLock { () throws -> (Clustering, UIDAssigner.Result, Int64) in
+        typealias Resolved = (Clustering, UIDAssigner.Result, Int64)
+        let (clustering, assignment, today) = try lock.withLock { () throws -> Resolved in
             if let failure { throw failure }
             guard !finished else { throw ConfigError(file: "transform", key: "", problem: "finish called twice") }
             finished = true
             guard let day = Normaliser.parseISO(snapshotDate), snapshotDate.count == 10 else {
-                throw ConfigError(file: "command line", key: "--snapshot-date", problem: "expected YYYY-MM-DD, found \"\(snapshotDate)\"")
+                throw ConfigError(file: "command line", key: "--snapshot-date",
+                                  problem: "expected YYYY-MM-DD, found \"\(snapshotDate)\"")
             }
             try store.spill.flush()
             let c = store.cluster()
@@ -158,7 +164,9 @@ public final class Transformer: @unchecked Sendable {
     }
 
     /// `finish` collecting every row in memory (tests, small tenants).
-    public func finish(snapshotDate: String) async throws -> (batches: [RowBatch], state: IdentityState, stats: ResolveStats) {
+    public func finish(
+        snapshotDate: String
+    ) async throws -> (batches: [RowBatch], state: IdentityState, stats: ResolveStats) {
         var byTable: [String: [Row]] = [:]
         let (state, stats) = try await finish(snapshotDate: snapshotDate, batchRows: Int.max) { b in
             byTable[b.table, default: []].append(contentsOf: b.rows)

@@ -32,7 +32,8 @@ struct UIDAssigner {
             var strength: [UInt64: Int] = [:]
             for m in c.members[Int(c.clusterStart[ci])..<Int(c.clusterStart[ci + 1])] {
                 let i = Int(m)
-                for k in Int(store.keyStart[i])..<Int(store.keyStart[i + 1]) where stateRoleSet.contains(store.keyRole[k]) {
+                let keys = Int(store.keyStart[i])..<Int(store.keyStart[i + 1])
+                for k in keys where stateRoleSet.contains(store.keyRole[k]) {
                     let h = store.keyHash[k]
                     if c.sharedKeys.contains(h) { continue }
                     guard let uid = previous.uid(forKey: h) else { continue }
@@ -100,7 +101,8 @@ struct UIDAssigner {
             local.removeAll(keepingCapacity: true)
             for m in c.members[Int(c.clusterStart[ci])..<Int(c.clusterStart[ci + 1])] {
                 let i = Int(m)
-                for k in Int(store.keyStart[i])..<Int(store.keyStart[i + 1]) where stateRoleSet.contains(store.keyRole[k]) {
+                let keys = Int(store.keyStart[i])..<Int(store.keyStart[i + 1])
+                for k in keys where stateRoleSet.contains(store.keyRole[k]) {
                     if !c.sharedKeys.contains(store.keyHash[k]) && !local.contains(store.keyHash[k]) {
                         local.append(store.keyHash[k])
                     }
@@ -115,6 +117,7 @@ struct UIDAssigner {
         fresh.reserveCapacity(total)
         for ci in 0..<clusters { for h in keys(of: ci) { fresh.append((h, uids[ci])) } }
         fresh.sort { $0.0 < $1.0 }
+        store.releaseKeys()  // not needed any more; frees memory before the state is built
         var s = IdentityState()
         s.merged = merged
         let kept = previous.keyDays.reduce(0) { $0 + (today - $1 <= retainDays ? 1 : 0) }

@@ -42,7 +42,8 @@ func runResolveBenchmark(_ args: [String]) async throws {
     print("baseline.records_per_s \(Int(Double(baselineRecords) / baseline))  # hash \(sink % 10)")
     print("baseline.peak_rss_mb \(ProcessStats.peakRSSBytes() / 1_048_576)")
 
-    let config = try PipelineConfig.parse(file: "bench", data: Data(#"{"name": "bench", "qualys": {"platform": "US1"}}"#.utf8))
+    let pipeline = #"{"name": "bench", "qualys": {"platform": "US1"}}"#
+    let config = try PipelineConfig.parse(file: "bench", data: Data(pipeline.utf8))
     let set = try SchemaSet.load(directory: schemas)
     let counters = RunCounters()
     let transformer = try Transformer(schemas: set, state: nil, settings: config.transform, counters: counters,
@@ -131,7 +132,7 @@ struct SyntheticTenant {
     func records(_ m: Int, page: Int) -> [SourceRecord] {
         let name = "host-\(m)"
         let ip = "10.\((m >> 16) & 255).\((m >> 8) & 255).\(m & 255)"
-        let mac = "00:1a:\(hex((m >> 24) & 255, 2)):\(hex((m >> 16) & 255, 2)):\(hex((m >> 8) & 255, 2)):\(hex(m & 255, 2))"
+        let mac = "00:1a:" + [24, 16, 8, 0].map { hex((m >> $0) & 255, 2) }.joined(separator: ":")
         // Every 50th agent machine is a clone of the previous one: same name and hardware UUID.
         let cloneOf = (m % 50 == 1 && kind(m) == 0 && kind(m - 1) == 0) ? m - 1 : m
         let hw = "4c4c4544-\(hex(cloneOf, 8).prefix(4))-\(hex(cloneOf, 8).suffix(4))-8052-b4c04f4a4e32"
