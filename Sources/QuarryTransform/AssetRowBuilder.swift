@@ -35,13 +35,17 @@ struct AssetRowBuilder {
         }
         func all(_ role: Role) -> [String] {
             var out: [String] = [], seen = Set<String>()
-            for i in ranked { for e in evidence[i]! where e.role == role && seen.insert(e.value).inserted { out.append(e.value) } }
+            for i in ranked {
+                for e in evidence[i]! where e.role == role && seen.insert(e.value).inserted { out.append(e.value) }
+            }
             return out
         }
         func times(_ role: Role, _ pick: (Int64, Int64) -> Int64, _ filter: (Int) -> Bool = { _ in true }) -> Int64? {
             var best: Int64?
             for i in ids where filter(i) {
-                for e in evidence[i]! where e.role == role { if let t = Int64(e.value) { best = best.map { pick($0, t) } ?? t } }
+                for e in evidence[i]! where e.role == role {
+                    if let t = Int64(e.value) { best = best.map { pick($0, t) } ?? t }
+                }
             }
             return best
         }
@@ -103,7 +107,9 @@ struct AssetRowBuilder {
             let partner = Int(edge.a) == i ? Int(edge.b) : Int(edge.a)
             var parts: [String] = []
             if let v = value(of: edge.k1, hash: edge.h1, in: evidence[i]!) { parts.append("\(edge.k1.name)=\(v)") }
-            if let k2 = edge.k2, let v = value(of: k2, hash: edge.h2, in: evidence[i]!) { parts.append("\(k2.name)=\(v)") }
+            if let k2 = edge.k2, let v = value(of: k2, hash: edge.h2, in: evidence[i]!) {
+                parts.append("\(k2.name)=\(v)")
+            }
             parts.append("via=\(ResolverStore.apiNames[Int(store.api[partner])]):\(store.recordID[partner])")
             lineage.append([.string(uid), .string(api), .string(store.recordID[i]), .string(sensor),
                             .string(edge.rule.name), .string(parts.joined(separator: " "))])

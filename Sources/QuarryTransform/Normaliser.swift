@@ -75,7 +75,7 @@ extension Normaliser {
             return out
         }
         let (clean, controls) = Normaliser.replaceControls(raw)
-        let t = clean.trimmingCharacters(in: .whitespacesAndNewlines)
+        let t = Normaliser.trim(clean)
         var out = Normalised(controlsReplaced: controls)
         if t.isEmpty { return out }
         switch self {
@@ -102,7 +102,7 @@ extension Normaliser {
                     if self != .ipv6 { out.values.append(v4) }
                 } else if let v6 = Normaliser.canonicalIPv6(piece) {
                     if self != .ipv4 { out.values.append(v6) }
-                } else if self == .ip || (self == .ipv4) != piece.contains(":") {
+                } else if self == .ip || (self == .ipv4) != piece.utf8.contains(58) {
                     // An IPv4 column reports dotted pieces, an IPv6 column colon pieces, so a
                     // bad piece read by both columns is counted once.
                     out.invalid.append(piece)
@@ -116,9 +116,11 @@ extension Normaliser {
             case .none: out.invalid = [t]
             }
         case .uuid:
-            let u = t.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "{}"))
+            var u = t.lowercased()
+            if u.hasPrefix("{") && u.hasSuffix("}") && u.count >= 2 { u = String(u.dropFirst().dropLast()) }
             let hex = u.filter { $0 != "-" }
-            if hex.allSatisfy({ $0 == "0" }) || hex.allSatisfy({ $0 == "f" }) { out.invalid = [t] } else { out.values = [u] }
+            let placeholder = hex.allSatisfy({ $0 == "0" }) || hex.allSatisfy({ $0 == "f" })
+            if placeholder { out.invalid = [t] } else { out.values = [u] }
         case .serial:
             let placeholders: Set<String> = [
                 "0", "none", "n/a", "na", "null", "unknown", "default string", "to be filled by o.e.m.",
@@ -153,6 +155,16 @@ extension Normaliser {
         return (String(out), n)
     }
 
+    /// Trims white space (Unicode) at both ends without Foundation, which is slow on Linux.
+    static func trim(_ s: String) -> String {
+        let u = s.utf8
+        if let f = u.first, let l = u.last, f > 32 && f < 128 && l > 32 && l < 128 { return s }
+        let scalars = s.unicodeScalars
+        guard let start = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
+        let end = scalars.lastIndex(where: { !$0.properties.isWhitespace })!
+        return String(scalars[start...end])
+    }
+
     static func collapseSpaces(_ s: String) -> String {
         s.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }).joined(separator: " ")
     }
@@ -172,7 +184,7 @@ extension Normaliser {
     static func shortHostname(_ s: String) -> String? {
         var t = s.lowercased()
         while t.hasSuffix(".") { t.removeLast() }
-        if t.isEmpty || t.hasPrefix(".") || t.contains(" ") { return nil }
+        if t.isEmpty || t.hasPrefix(".") || t.utf8.contains(32) { return nil }
         if canonicalIPv4(t) != nil || canonicalIPv6(t) != nil { return nil }
         return String(t.split(separator: ".", maxSplits: 1).first ?? Substring(t))
     }
@@ -181,7 +193,9 @@ extension Normaliser {
     static func fqdn(_ s: String) -> String? {
         var t = s.lowercased()
         while t.hasSuffix(".") { t.removeLast() }
-        if t.isEmpty || t.hasPrefix(".") || !t.contains(".") || t.contains(" ") || t.contains("..") { return nil }
+        let b = Array(t.utf8)
+        if b.isEmpty || b[0] == 46 || !b.contains(46) || b.contains(32) { return nil }
+        if zip(b, b.dropFirst()).contains(where: { $0 == 46 && $1 == 46 }) { return nil }
         if canonicalIPv4(t) != nil || canonicalIPv6(t) != nil { return nil }
         return t
     }
@@ -226,7 +240,7 @@ extension Normaliser {
 
     /// RFC 5952 text of an IPv6 address (`2001:DB8:0::40` → `2001:db8::40`), or nil.
     public static func canonicalIPv6(_ s: String) -> String? {
-        guard s.contains(":") else { return nil }
+        guard s.utf8.contains(58) else { return nil }
         let bare = s.hasPrefix("[") && s.hasSuffix("]") ? String(s.dropFirst().dropLast()) : s
         var addr = in6_addr()
         guard bare.withCString({ inet_pton(AF_INET6, $0, &addr) }) == 1 else { return nil }

@@ -51,26 +51,37 @@ struct RecordMapper {
     }
 
     /// Maps `record`; nil when it must be quarantined (reported through `counters`).
+    // TODO(perf): about 7x slower than merely hashing the fields (String allocations per value);
+    // normalising on UTF-8 bytes would matter once the APIs deliver faster than ~10k records/s.
     func map(_ record: SourceRecord, counters: RunCounters, warn: (Reject) -> Void) -> MappedRecord? {
         let columns = schema.columns
-        var hits = [[(priority: Int, field: Int)]](repeating: [], count: columns.count)
+        // (column, path priority, field index) sorted: each column's values in the order to use.
+        var hits: [(column: Int32, priority: Int32, field: Int32)] = []
+        hits.reserveCapacity(record.fields.count + 8)
         for (fi, f) in record.fields.enumerated() {
             guard let targets = pathIndex[f.path] else { continue }
-            for t in targets { hits[t.column].append((t.priority, fi)) }
+            for t in targets { hits.append((Int32(t.column), Int32(t.priority), Int32(fi))) }
         }
+        hits.sort { ($0.column, $0.priority, $0.field) < ($1.column, $1.priority, $1.field) }
+        var cursor = 0
         let repairedPaths = Set(record.repairs.map(\.path))
         var row: Row = []
         row.reserveCapacity(columns.count)
         var evidence: [Evidence] = []
         for (ci, c) in columns.enumerated() {
-            let ordered = hits[ci].count > 1 ? hits[ci].sorted { ($0.priority, $0.field) < ($1.priority, $1.field) } : hits[ci]
+            let begin = cursor
+            while cursor < hits.count && hits[cursor].column == Int32(ci) { cursor += 1 }
             var values: [String] = []
             var repairedFlags: [Bool] = []
-            for h in ordered {
-                let f = record.fields[h.field]
+            for h in hits[begin..<cursor] {
+                let f = record.fields[Int(h.field)]
                 let n = c.normaliser.apply(f.value)
-                if n.controlsReplaced > 0 { counters.add("transform.controls_replaced.\(schema.table).\(c.name)", n.controlsReplaced) }
-                for bad in n.invalid { report(invalid: bad, column: c, field: f, record: record, counters: counters, warn: warn) }
+                if n.controlsReplaced > 0 {
+                    counters.add("transform.controls_replaced.\(schema.table).\(c.name)", n.controlsReplaced)
+                }
+                for bad in n.invalid {
+                    report(invalid: bad, column: c, field: f, record: record, counters: counters, warn: warn)
+                }
                 for v in n.values where !values.contains(v) {
                     values.append(v)
                     repairedFlags.append(repairedPaths.contains(f.path))
@@ -93,7 +104,8 @@ struct RecordMapper {
                 }
             }
         }
-        return MappedRecord(row: row, evidence: evidence, sensor: Self.sensor(evidence), lastSeen: Self.lastSeen(evidence))
+        return MappedRecord(row: row, evidence: evidence, sensor: Self.sensor(evidence),
+                            lastSeen: Self.lastSeen(evidence))
     }
 
     private func cell(_ values: [String], column c: ColumnSpec, counters: RunCounters) -> Value {
@@ -152,10 +164,17 @@ struct RecordMapper {
         if ev.contains(where: { $0.role == .instanceID }) && (tracking == nil || cloudTracking.contains(tracking!)) {
             return .cloud
         }
-        if ev.contains(where: { $0.role == .sensorSource && $0.value.uppercased().contains("PASSIVE") }) {
+        if ev.contains(where: { $0.role == .sensorSource && isPassive($0.value) }) {
             return .passive
         }
         return .scanner
+    }
+
+    /// `PASSIVE_SENSOR`, `PASSIVE`, `Network Passive Sensor`, …: any source naming "passive".
+    static func isPassive(_ source: String) -> Bool {
+        let hay = Array(source.uppercased().utf8), needle = Array("PASSIVE".utf8)
+        guard hay.count >= needle.count else { return false }
+        return (0...(hay.count - needle.count)).contains { i in hay[i..<(i + needle.count)].elementsEqual(needle) }
     }
 
     static func lastSeen(_ ev: [Evidence]) -> Int64? {

@@ -116,6 +116,13 @@ final class ResolverStore {
     }
 
     func has(_ i: Int, _ role: Role) -> Bool { firstKey(i, role) != 0 }
+
+    /// Frees the key arrays once clusters and uids are known.
+    func releaseKeys() {
+        keyHash = []
+        keyRole = []
+        keyStart = [0]
+    }
 }
 
 /// The outcome of clustering: cluster membership in canonical order plus merge edges.
@@ -136,16 +143,17 @@ extension ResolverStore {
     /// Runs the rules in order (qualys links, strong keys, corroborated medium keys, weak keys).
     func cluster() -> Clustering {
         let n = count
-        let order = (0..<n).sorted { a, b in
-            api[a] != api[b] ? api[a] < api[b] : recordID[a] < recordID[b]
+        var order = (0..<n).map { Int32($0) }
+        order.sort { a, b in
+            let a = Int(a), b = Int(b)
+            return api[a] != api[b] ? api[a] < api[b] : recordID[a] < recordID[b]
         }
         var rank = [Int32](repeating: 0, count: n)
-        for (r, i) in order.enumerated() { rank[i] = Int32(r) }
+        for (r, i) in order.enumerated() { rank[Int(i)] = Int32(r) }
 
         var parent = (0..<n).map { Int32($0) }
         var cAgent = (0..<n).map { firstKey($0, .agentID) }
         var cInst = (0..<n).map { firstKey($0, .instanceID) }
-        let recAgent = cAgent, recInst = cInst
         var edges: [Edge] = []
         var refused = 0
         var sharedSet = Set<UInt64>()
@@ -178,6 +186,7 @@ extension ResolverStore {
         /// Groups of records sharing a key of `role`, each in canonical order.
         func groups(_ role: Role, _ body: (UInt64, [Int]) -> Void) {
             var pairs: [(UInt64, Int32)] = []
+            pairs.reserveCapacity(keyRole.reduce(0) { $0 + ($1 == role.rawValue ? 1 : 0) })
             for k in keyHash.indices where keyRole[k] == role.rawValue { pairs.append((keyHash[k], 0)) }
             // Fill record numbers with a second scan (keyStart is monotone).
             var p = 0
@@ -192,12 +201,20 @@ extension ResolverStore {
             while s < pairs.count {
                 var e = s + 1
                 while e < pairs.count && pairs[e].0 == pairs[s].0 { e += 1 }
-                if e - s > 1 { body(pairs[s].0, pairs[s..<e].map { order[Int($0.1)] }) }
+                if e - s > 1 { body(pairs[s].0, pairs[s..<e].map { Int(order[Int($0.1)]) }) }
                 s = e
             }
         }
 
-        func distinct(_ g: [Int], _ v: [UInt64]) -> Int { Set(g.map { v[$0] }.filter { $0 != 0 }).count }
+        /// Distinct values of `role` (a record's first) among the records of `g`.
+        func distinct(_ g: [Int], _ role: Role) -> Int {
+            var seen: [UInt64] = []
+            for i in g {
+                let k = firstKey(i, role)
+                if k != 0 && !seen.contains(k) { seen.append(k); if seen.count > 1 { return 2 } }
+            }
+            return seen.count
+        }
 
         // (a) Qualys links, (b) strong keys: every member joins the group's first it can.
         let strong: [(Role, MatchRule)] = [
@@ -208,7 +225,7 @@ extension ResolverStore {
             groups(role) { h, g in
                 if role == .hwUUID || role == .serial {
                     // Clones: one hardware value under two agents (or instances) identifies nothing.
-                    if distinct(g, recAgent) >= 2 || distinct(g, recInst) >= 2 { sharedSet.insert(h); return }
+                    if distinct(g, .agentID) >= 2 || distinct(g, .instanceID) >= 2 { sharedSet.insert(h); return }
                 }
                 if g.count > strongGroupLimit { sharedSet.insert(h); return }
                 for j in 1..<g.count {
@@ -223,7 +240,7 @@ extension ResolverStore {
 
         // (c) MAC, corroborated by a host name, an FQDN or an address.
         groups(.mac) { h, g in
-            if g.count > macCrowdLimit || distinct(g, recAgent) >= 2 || distinct(g, recInst) >= 2 {
+            if g.count > macCrowdLimit || distinct(g, .agentID) >= 2 || distinct(g, .instanceID) >= 2 {
                 sharedSet.insert(h)
                 return
             }
@@ -245,7 +262,7 @@ extension ResolverStore {
 
         // (c) FQDN, corroborated by an address.
         groups(.fqdn) { h, g in
-            if distinct(g, recAgent) >= 2 && g.count > macCrowdLimit { sharedSet.insert(h); return }
+            if distinct(g, .agentID) >= 2 && g.count > macCrowdLimit { sharedSet.insert(h); return }
             for j in 1..<g.count {
                 for i in 0..<j {
                     let a = g[i], b = g[j]

@@ -32,7 +32,8 @@ struct UIDAssigner {
             var strength: [UInt64: Int] = [:]
             for m in c.members[Int(c.clusterStart[ci])..<Int(c.clusterStart[ci + 1])] {
                 let i = Int(m)
-                for k in Int(store.keyStart[i])..<Int(store.keyStart[i + 1]) where stateRoleSet.contains(store.keyRole[k]) {
+                let keys = Int(store.keyStart[i])..<Int(store.keyStart[i + 1])
+                for k in keys where stateRoleSet.contains(store.keyRole[k]) {
                     let h = store.keyHash[k]
                     if c.sharedKeys.contains(h) { continue }
                     guard let uid = previous.uid(forKey: h) else { continue }
@@ -94,19 +95,35 @@ struct UIDAssigner {
                           previous: IdentityState, today: Int32, retainDays: Int32,
                           merged: [UInt64: UInt64]) -> IdentityState {
         let stateRoleSet = Set(stateRoles.map(\.rawValue))
-        var fresh: [(UInt64, UInt64)] = []
-        for ci in 0..<(c.clusterStart.count - 1) {
+        // Each cluster's distinct keys; counted first so the arrays are allocated once.
+        var local: [UInt64] = []
+        func keys(of ci: Int) -> [UInt64] {
+            local.removeAll(keepingCapacity: true)
             for m in c.members[Int(c.clusterStart[ci])..<Int(c.clusterStart[ci + 1])] {
                 let i = Int(m)
-                for k in Int(store.keyStart[i])..<Int(store.keyStart[i + 1]) where stateRoleSet.contains(store.keyRole[k]) {
-                    if !c.sharedKeys.contains(store.keyHash[k]) { fresh.append((store.keyHash[k], uids[ci])) }
+                let keys = Int(store.keyStart[i])..<Int(store.keyStart[i + 1])
+                for k in keys where stateRoleSet.contains(store.keyRole[k]) {
+                    if !c.sharedKeys.contains(store.keyHash[k]) && !local.contains(store.keyHash[k]) {
+                        local.append(store.keyHash[k])
+                    }
                 }
             }
+            return local
         }
+        let clusters = c.clusterStart.count - 1
+        var total = 0
+        for ci in 0..<clusters { total += keys(of: ci).count }
+        var fresh: [(UInt64, UInt64)] = []
+        fresh.reserveCapacity(total)
+        for ci in 0..<clusters { for h in keys(of: ci) { fresh.append((h, uids[ci])) } }
         fresh.sort { $0.0 < $1.0 }
+        store.releaseKeys()  // not needed any more; frees memory before the state is built
         var s = IdentityState()
         s.merged = merged
-        s.keyHashes.reserveCapacity(fresh.count)
+        let kept = previous.keyDays.reduce(0) { $0 + (today - $1 <= retainDays ? 1 : 0) }
+        s.keyHashes.reserveCapacity(fresh.count + kept)
+        s.keyUIDs.reserveCapacity(fresh.count + kept)
+        s.keyDays.reserveCapacity(fresh.count + kept)
         var p = 0, q = 0
         func keepOld(_ j: Int) {
             if today - previous.keyDays[j] <= retainDays {

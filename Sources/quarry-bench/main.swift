@@ -9,7 +9,8 @@ case "channel": try await runChannelBenchmark(rest)
 case "write": try await runWriteBenchmark(rest)
 case "parse": try await runParseBenchmark(rest)
 case "baseline": try await runBaselineBenchmark(rest)
+case "resolve": try await runResolveBenchmark(rest)
 default:
-    FileHandle.standardError.write(Data("usage: quarry-bench channel|write|parse|baseline [args]\n".utf8))
+    FileHandle.standardError.write(Data("usage: quarry-bench channel|write|parse|baseline|resolve [args]\n".utf8))
     exit(2)
 }

@@ -61,7 +61,8 @@ struct Outcome {
     var counters: RunCounters
 
     func uid(_ api: String, _ id: String) -> String? {
-        lineage.first { $0["source_api"] == .string(api) && $0["source_record_id"] == .string(id) }?["asset_uid"]?.stringValue
+        let row = lineage.first { $0["source_api"] == .string(api) && $0["source_record_id"] == .string(id) }
+        return row?["asset_uid"]?.stringValue
     }
 
     func asset(_ uid: String?) -> [String: Value]? { assets.first { $0["asset_uid"]?.stringValue == uid } }

@@ -22,8 +22,10 @@ import Testing
     func clonesStayApart() async throws {
         let hw = "4c4c4544-0042-3510-8052-b4c04f4a4e32"
         let out = try await run([
-            Self.agent("9001", agent: "aaaa-0001", name: "gold-image", ip: "10.1.0.1", mac: "00:11:22:00:00:01", hw: hw),
-            Self.agent("9002", agent: "aaaa-0002", name: "gold-image", ip: "10.1.0.2", mac: "00:11:22:00:00:02", hw: hw),
+            Self.agent("9001", agent: "aaaa-0001", name: "gold-image", ip: "10.1.0.1", mac: "00:11:22:00:00:01",
+                       hw: hw),
+            Self.agent("9002", agent: "aaaa-0002", name: "gold-image", ip: "10.1.0.2", mac: "00:11:22:00:00:02",
+                       hw: hw),
             RecordBuilder(.vm, "77001").top(["IP": "10.1.0.3", "HARDWARE_UUID": hw.uppercased()]).record(),
         ])
 
@@ -223,7 +225,8 @@ import Testing
         let out = try await run([
             RecordBuilder(.gav, "1").top(["address": "10.0.0.1"]).object("inventory.", ["source": "PASSIVE_SENSOR"])
                 .record(),
-            RecordBuilder(.gav, "2").top(["address": "10.0.0.2"]).object("activity.", ["source": "Network Passive Sensor"])
+            RecordBuilder(.gav, "2").top(["address": "10.0.0.2"])
+                .object("activity.", ["source": "Network Passive Sensor"])
                 .record(),
             RecordBuilder(.gav, "3").top(["address": "10.0.0.3"])
                 .object("cloudProvider.aws.ec2.", ["instanceId": "i-1"]).record(),
