@@ -88,7 +88,13 @@ extension Normaliser {
         case .os:
             out.values = [Normaliser.collapseSpaces(t)]
         case .hostname:
-            if let h = Normaliser.shortHostname(t) { out.values = [h] } else { out.invalid = [t] }
+            if let h = Normaliser.shortHostname(t) {
+                out.values = [h]
+            } else if Normaliser.canonicalIPv4(t) == nil && Normaliser.canonicalIPv6(t) == nil {
+                // Qualys names an asset by its IP when it knows no name: not a host name,
+                // but nothing wrong either, so it is not reported.
+                out.invalid = [t]
+            }
         case .fqdn:
             // A name without a dot is simply not an FQDN: null, not invalid.
             if let f = Normaliser.fqdn(t) { out.values = [f] }

@@ -28,7 +28,8 @@ struct NormCase: CustomTestStringConvertible, Sendable {
         // Names
         NormCase(normaliser: .hostname, input: "web-01.example.com.", values: ["web-01"]),
         NormCase(normaliser: .hostname, input: "WEB-01", values: ["web-01"]),
-        NormCase(normaliser: .hostname, input: "192.0.2.10", values: [], invalid: ["192.0.2.10"]),
+        NormCase(normaliser: .hostname, input: "192.0.2.10", values: []),
+        NormCase(normaliser: .hostname, input: "web 01", values: [], invalid: ["web 01"]),
         NormCase(normaliser: .fqdn, input: "web-01.example.com.", values: ["web-01.example.com"]),
         NormCase(normaliser: .fqdn, input: "WEB-01.Example.COM", values: ["web-01.example.com"]),
         NormCase(normaliser: .fqdn, input: "web-01", values: []),
