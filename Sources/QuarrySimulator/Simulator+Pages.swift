@@ -28,6 +28,10 @@ extension Simulator {
                 }
             }
         }
+        // URLSession (libcurl) silently re-sends a request whose reused connection dies before
+        // any byte, and for a POST body that re-send can stall until the client's timeout:
+        // the POST endpoints get a reset after part of the body instead.
+        if candidate == .resetBeforeHeaders && api != .vm { candidate = .resetMidBody }
         guard let candidate else { return nil }
         lock.lock()
         defer { lock.unlock() }
