@@ -17,7 +17,8 @@ final class DocWriter {
     }
 
     @inline(__always) func raw(_ s: String) {
-        buffer.append(contentsOf: s.utf8)
+        var s = s
+        s.withUTF8 { buffer.append(contentsOf: $0) }
         maybeFlush()
     }
 
@@ -28,6 +29,15 @@ final class DocWriter {
 
     /// XML character data with `&`, `<`, `>` escaped.
     func xmlText(_ s: String) {
+        var s = s
+        let clean = s.withUTF8 { u in
+            !u.contains { $0 == UInt8(ascii: "&") || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") }
+        }
+        if clean {
+            s.withUTF8 { buffer.append(contentsOf: $0) }
+            maybeFlush()
+            return
+        }
         for b in s.utf8 {
             switch b {
             case UInt8(ascii: "&"): buffer.append(contentsOf: "&amp;".utf8)
@@ -41,9 +51,14 @@ final class DocWriter {
 
     /// `<name>text</name>` on its own indented line.
     func element(_ indent: String, _ name: String, _ text: String) {
-        raw(indent + "<" + name + ">")
+        raw(indent)
+        buffer.append(UInt8(ascii: "<"))
+        raw(name)
+        buffer.append(UInt8(ascii: ">"))
         xmlText(text)
-        raw("</" + name + ">\n")
+        buffer.append(contentsOf: [UInt8(ascii: "<"), UInt8(ascii: "/")])
+        raw(name)
+        buffer.append(contentsOf: [UInt8(ascii: ">"), 10])
     }
 
     /// `<name><![CDATA[text]]></name>` on its own indented line.
@@ -55,6 +70,16 @@ final class DocWriter {
     /// A JSON string literal.
     func jsonString(_ s: String) {
         buffer.append(UInt8(ascii: "\""))
+        var s = s
+        let clean = s.withUTF8 { u in
+            !u.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
+        }
+        if clean {
+            s.withUTF8 { buffer.append(contentsOf: $0) }
+            buffer.append(UInt8(ascii: "\""))
+            maybeFlush()
+            return
+        }
         for b in s.utf8 {
             switch b {
             case UInt8(ascii: "\""): buffer.append(contentsOf: "\\\"".utf8)

@@ -39,21 +39,23 @@ extension Tenant {
         j.num("lastSeenAssetId", records.last.map { assetID($0.machineIndex, $0.kind) })
         j.open("assetListData")
         j.openArray("asset")
+        var cached: Machine?
         for r in records {
             if w.failed { break }
+            if cached?.plan.index != r.machineIndex { cached = machine(r.plan) }
+            let mc = cached!
             let id = assetID(r.machineIndex, r.kind)
             let dirt = dirty ? self.dirt(.gav, id) : nil
-            if dirt == .phantomWithoutID { writeGAVAsset(r, dirt: dirt, withID: false, into: &j) }
-            writeGAVAsset(r, dirt: dirt == .phantomWithoutID ? nil : dirt, withID: true, into: &j)
+            if dirt == .phantomWithoutID { writeGAVAsset(r, mc, dirt: dirt, withID: false, into: &j) }
+            writeGAVAsset(r, mc, dirt: dirt == .phantomWithoutID ? nil : dirt, withID: true, into: &j)
         }
         j.closeArray()
         j.close()
         j.close()
     }
 
-    private func writeGAVAsset(_ r: SimRecord, dirt: Dirt?, withID: Bool, into j: inout JSONOut) {
+    private func writeGAVAsset(_ r: SimRecord, _ mc: Machine, dirt: Dirt?, withID: Bool, into j: inout JSONOut) {
         let p = r.plan, m = p.index, kind = r.kind
-        let mc = machine(p)
         let id = assetID(m, kind)
         var d = Dice(seed, UInt64(bitPattern: id), 31)
         let style = MACStyle(rawValue: d.below(4))!

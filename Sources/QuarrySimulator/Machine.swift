@@ -135,7 +135,7 @@ extension Tenant {
         // Hardware
         let vendorList = ouis[p.kind == .cloud ? .server : p.kind]!
         let (oui, vendor) = vendorList[d.below(vendorList.count)]
-        var hwUUID: String? = p.kind.isUnmanagedDevice ? nil : d.uuid().uppercased()
+        var hwUUID: String? = p.kind.isUnmanagedDevice ? nil : d.uuid(uppercase: true)
         let serial: String? = p.kind == .workstation || p.kind == .server ? "SN" + d.hex(10).uppercased() : nil
         let model: String
         switch p.kind {
@@ -156,10 +156,10 @@ extension Tenant {
             short = ["app", "db", "web", "file", "build"][s.below(5)] + "-\(w)-\(src)"
             domain = domains[s.below(domains.count)]
             var h = Dice(seed, UInt64(src), 6)
-            hwUUID = h.uuid().uppercased()
+            hwUUID = h.uuid(uppercase: true)
         } else if hwUUID != nil {
             var h = Dice(seed, UInt64(m), 6)
-            hwUUID = h.uuid().uppercased()
+            hwUUID = h.uuid(uppercase: true)
         }
 
         // Addresses
@@ -279,17 +279,18 @@ enum MACStyle: Int, CaseIterable {
     case colonUpper, colonLower, hyphenUpper, hyphenLower
 
     func format(_ mac: UInt64) -> String {
-        let sep: Character = (self == .colonUpper || self == .colonLower) ? ":" : "-"
-        let upper = self == .colonUpper || self == .hyphenUpper
-        var out = ""
+        let sep = UInt8(ascii: (self == .colonUpper || self == .colonLower) ? ":" : "-")
+        let digits = self == .colonUpper || self == .hyphenUpper ? hexUpper : hexBytes
+        var out = [UInt8]()
         out.reserveCapacity(17)
         for i in stride(from: 40, through: 0, by: -8) {
             let byte = Int((mac >> UInt64(i)) & 0xFF)
-            let hi = hexDigits[byte >> 4], lo = hexDigits[byte & 15]
-            out.append(upper ? Character(hi.uppercased()) : hi)
-            out.append(upper ? Character(lo.uppercased()) : lo)
+            out.append(digits[byte >> 4])
+            out.append(digits[byte & 15])
             if i > 0 { out.append(sep) }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 }
+
+private let hexUpper: [UInt8] = Array("0123456789ABCDEF".utf8)

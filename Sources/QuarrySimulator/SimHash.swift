@@ -38,29 +38,41 @@ struct Dice {
 
     /// Lowercase hex of `count` digits.
     mutating func hex(_ count: Int) -> String {
-        var out = ""
-        out.reserveCapacity(count)
-        while out.count < count {
+        var bytes = [UInt8](repeating: 0, count: count)
+        var i = 0
+        while i < count {
             var v = next()
-            for _ in 0..<16 where out.count < count {
-                out.append(hexDigits[Int(v & 15)])
+            for _ in 0..<16 where i < count {
+                bytes[i] = hexBytes[Int(v & 15)]
                 v >>= 4
+                i += 1
             }
         }
-        return out
+        return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// A random-looking RFC 4122 version-4 UUID, lowercase.
-    mutating func uuid() -> String {
-        let h = hex(32)
-        let c = Array(h)
-        let variant = hexDigits[8 + Int(next() % 4)]
-        return String(c[0..<8]) + "-" + String(c[8..<12]) + "-4" + String(c[13..<16]) + "-"
-            + String(variant) + String(c[17..<20]) + "-" + String(c[20..<32])
+    /// A random-looking RFC 4122 version-4 UUID, lowercase (uppercase when asked).
+    mutating func uuid(uppercase: Bool = false) -> String {
+        var bytes = [UInt8](repeating: UInt8(ascii: "-"), count: 36)
+        var v = next(), w = next()
+        var j = 0
+        for i in 0..<36 where i != 8 && i != 13 && i != 18 && i != 23 {
+            let nibble: Int
+            if j < 16 { nibble = Int(v & 15); v >>= 4 } else { nibble = Int(w & 15); w >>= 4 }
+            bytes[i] = hexBytes[nibble]
+            j += 1
+        }
+        bytes[14] = UInt8(ascii: "4")
+        bytes[19] = hexBytes[8 + Int(next() % 4)]
+        if uppercase {
+            for i in 0..<36 where bytes[i] >= UInt8(ascii: "a") { bytes[i] -= 32 }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
 
-let hexDigits: [Character] = Array("0123456789abcdef")
+let hexBytes: [UInt8] = Array("0123456789abcdef".utf8)
+
 
 /// Dates the way the three APIs write them, without Foundation formatters (hot path).
 enum SimDate {
