@@ -63,8 +63,23 @@ final class DocWriter {
 
     /// `<name><![CDATA[text]]></name>` on its own indented line.
     func cdata(_ indent: String, _ name: String, _ text: String) {
-        raw(indent + "<" + name + "><![CDATA[" + text.replacingOccurrences(of: "]]>", with: "]]]]><![CDATA[>")
-            + "]]></" + name + ">\n")
+        raw(indent)
+        buffer.append(UInt8(ascii: "<"))
+        raw(name)
+        buffer.append(contentsOf: cdataOpen)
+        var t = text
+        let hasEnd = t.withUTF8 { u in
+            u.count >= 3 && (0...(u.count - 3)).contains { u[$0] == 93 && u[$0 + 1] == 93 && u[$0 + 2] == 62 }
+        }
+        if hasEnd {
+            raw(text.replacingOccurrences(of: "]]>", with: "]]]]><![CDATA[>"))
+        } else {
+            t.withUTF8 { buffer.append(contentsOf: $0) }
+        }
+        buffer.append(contentsOf: cdataClose)
+        raw(name)
+        buffer.append(contentsOf: [UInt8(ascii: ">"), 10])
+        maybeFlush()
     }
 
     /// A JSON string literal.
@@ -118,3 +133,6 @@ final class DocWriter {
         return buffer
     }
 }
+
+private let cdataOpen: [UInt8] = Array("><![CDATA[".utf8)
+private let cdataClose: [UInt8] = Array("]]></".utf8)
