@@ -253,7 +253,8 @@ extension Tenant {
             osPublisher: os.3, osVersion: os.4, platform: os.5, isWindows: os.6, manufacturer: manufacturer,
             model: model, hwCategory: p.kind.isUnmanagedDevice ? os.2 : "Computer",
             hwUUID: hwUUID, serial: serial, interfaces: nics, primaryIP: primaryIP, previousIP: previousIP,
-            ipv6: ipv6, cloud: cloudInfo, tags: tags, memoryMB: [16_384, 65_536, 8_192, 256, 6_144, 512][p.kind.rawValue],
+            ipv6: ipv6, cloud: cloudInfo, tags: tags,
+            memoryMB: [16_384, 65_536, 8_192, 256, 6_144, 512][p.kind.rawValue],
             cpus: [8, 32, 4, 1, 8, 2][p.kind.rawValue], timeZone: d.pick(["+00:00", "+01:00", "-05:00"]))
     }
 

@@ -19,11 +19,13 @@ extension Simulator {
             candidate = .truncated
         } else if config.faults.isFlaky {
             if firstPage {
-                candidate = [PageFault.status503, .resetMidBody, .resetBeforeHeaders][SimAPI.allCases.firstIndex(of: api)!]
+                let byAPI: [SimAPI: PageFault] = [.gav: .status503, .qps: .resetMidBody, .vm: .resetBeforeHeaders]
+                candidate = byAPI[api]
             } else {
                 let h = Dice.mix(config.seed ^ fnv1a(key))
                 if h % 8 == 0 {
-                    candidate = [PageFault.status503, .resetBeforeHeaders, .resetMidBody, .slowFirstByte][Int((h / 8) % 4)]
+                    let kinds: [PageFault] = [.status503, .resetBeforeHeaders, .resetMidBody, .slowFirstByte]
+                    candidate = kinds[Int((h / 8) % 4)]
                     if candidate == .status503 && (h / 32) % 2 == 0 { maxAttempts = 2 }
                 }
             }

@@ -61,7 +61,8 @@ extension Tenant {
         w.raw("  </RESPONSE>\n</HOST_LIST_OUTPUT>\n")
     }
 
-    private func writeHost(_ r: SimRecord, _ mc: Machine, dirt: Dirt?, withID: Bool, options: HostListOptions, to w: DocWriter) {
+    private func writeHost(_ r: SimRecord, _ mc: Machine, dirt: Dirt?, withID: Bool, options: HostListOptions,
+                           to w: DocWriter) {
         let p = r.plan, m = p.index, kind = r.kind
         let id = hostID(m, kind)
         var d = Dice(seed, UInt64(bitPattern: id), 33)

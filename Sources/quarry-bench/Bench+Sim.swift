@@ -11,6 +11,7 @@ import QuarrySimulator
 /// every page of GAV, QPS and VM over loopback, printing requests, bytes, seconds and the
 /// server's peak RSS. `quarry-bench sim serve --assets N [--ground-truth FILE]` is the child.
 func runSimBenchmark(_ args: [String]) async throws {
+    setvbuf(stdout, nil, _IOLBF, 0)
     func value(_ name: String) -> String? {
         args.firstIndex(of: name).flatMap { $0 + 1 < args.count ? args[$0 + 1] : nil }
     }
@@ -96,7 +97,8 @@ private func benchOneSize(_ assets: Int) async throws {
     let requests = totals.reduce(0) { $0 + $1.requests }
     let bytes = totals.reduce(0) { $0 + $1.bytes }
     let records = totals.reduce(0) { $0 + $1.records }
-    print("sim.\(assets).records \(records) (gav \(totals[0].records), qps \(totals[1].records), vm \(totals[2].records))")
+    print("sim.\(assets).records \(records) (gav \(totals[0].records), qps \(totals[1].records), "
+        + "vm \(totals[2].records))")
     print("sim.\(assets).ground_truth_rows \(truthRows)")
     print("sim.\(assets).requests \(requests)")
     print("sim.\(assets).bytes \(bytes)")

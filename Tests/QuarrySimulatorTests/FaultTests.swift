@@ -51,7 +51,8 @@ import Testing
         #expect(parts.count == 3)
         var payload = String(parts[1]).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while payload.count % 4 != 0 { payload += "=" }
-        let claims = try #require(try JSONSerialization.jsonObject(with: Data(base64Encoded: payload)!) as? [String: Any])
+        let json = try JSONSerialization.jsonObject(with: Data(base64Encoded: payload)!)
+        let claims = try #require(json as? [String: Any])
         let iat = try #require(claims["iat"] as? Int), exp = try #require(claims["exp"] as? Int)
         #expect(exp - iat == 4 * 3600)
 
