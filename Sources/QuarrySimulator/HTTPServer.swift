@@ -257,6 +257,10 @@ final class HTTPServer: @unchecked Sendable {
         }
         let length = Int(headers["content-length"] ?? "0") ?? 0
         let bodyStart = headerEnd! + 4
+        if headers["expect"]?.lowercased() == "100-continue" && pending.count < bodyStart + length {
+            let cont = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
+            _ = cont.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        }
         while pending.count < bodyStart + length {
             if !fill() { return nil }
         }

@@ -100,10 +100,12 @@ extension Tenant {
             w.element(i, "CLOUD_RESOURCE_ID", c.instanceID)
             if c.kind == .aws { w.element(i, "EC2_INSTANCE_ID", c.instanceID) }
         }
-        if mc.isWindows && (isAgent || d.chance(0.7)) {
-            w.raw(i + "<NETBIOS><![CDATA["); w.dirtyXMLText(mc.netbios, dirt); w.raw("]]></NETBIOS>\n")
-        } else if dirt != nil && dirt != .badDate {
-            w.raw(i + "<NETBIOS>"); w.dirtyXMLText(mc.shortName.uppercased(), dirt); w.raw("</NETBIOS>\n")
+        let showNetBIOS = mc.isWindows && (isAgent || d.chance(0.7))
+        if let dirt, dirt != .badDate {
+            // Outside CDATA, where a character reference is one (inside, `&#0;` is literal text).
+            w.raw(i + "<NETBIOS>"); w.dirtyXMLText(mc.netbios, dirt); w.raw("</NETBIOS>\n")
+        } else if showNetBIOS {
+            w.cdata(i, "NETBIOS", mc.netbios)
         }
         w.cdata(i, "OS", mc.osFull)
         if isAgent { w.element(i, "QG_HOSTID", qgHostID(m, generation: p.agentGeneration(for: kind))) }
