@@ -152,6 +152,24 @@ import Testing
         #expect(counts["fault.resetBeforeHeaders"] ?? 0 >= 1)
     }
 
+    @Test func allProfileStillYieldsTheGroundTruthToARetryingClient() async throws {
+        let s = try RunningSim(SimulatorConfig(assets: 100, seed: 8, faults: .all))
+        s.retrying = true
+        let gav = try await PagingTests.pageGAV(s, pageSize: 40)
+        let qps = try await PagingTests.pageQPS(s, limit: 40)
+        let vm = try await PagingTests.pageVM(s, limit: 40)
+        let path = NSTemporaryDirectory() + "sim-all-\(UUID().uuidString).csv"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try s.sim.writeGroundTruth(to: path)
+        let truth = try readGroundTruth(path)
+        let served = gav.map { "gav," + $0 } + qps.map { "qps," + $0 } + vm.map { "vm," + $0 }
+        #expect(served.count == truth.lines && Set(served) == Set(truth.rows.keys))
+        let counts = s.sim.requestCounts
+        #expect(counts["fault.classic401"] == 1)
+        #expect((counts["status.401"] ?? 0) >= 2)
+        #expect((counts["fault.status503"] ?? 0) >= 1)
+    }
+
     @Test func authProfileExpiresTokensAfterThreePagesAndRejectsOneClassicCall() async throws {
         let s = try RunningSim(SimulatorConfig(assets: 100, faults: .auth))
         let token = try await s.token()

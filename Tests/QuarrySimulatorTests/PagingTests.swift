@@ -7,12 +7,20 @@ import Testing
 @Suite struct PagingTests {
     /// Pages GAV with `pageSize` and returns the asset IDs in order.
     static func pageGAV(_ s: RunningSim, pageSize: Int, extra: String = "") async throws -> [String] {
-        let token = try await s.token()
+        var token = try await s.token()
         var ids: [String] = []
         var last: Int64 = 0
+        var reauthenticated = false
         while true {
             let r = try await s.call("POST", "/rest/2.0/search/am/asset?pageSize=\(pageSize)&lastSeenAssetId=\(last)"
                                      + extra, headers: ["Authorization": "Bearer " + token])
+            if r.status == 401 && !reauthenticated {
+                // Token expired mid-run: authenticate once more and repeat the same page.
+                token = try await s.token()
+                reauthenticated = true
+                continue
+            }
+            reauthenticated = false
             if r.status == 204 { break }
             try #require(r.status == 200)
             let env = try #require(try JSONSerialization.jsonObject(with: r.body) as? [String: Any])

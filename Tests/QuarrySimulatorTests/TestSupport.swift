@@ -53,7 +53,9 @@ final class RunningSim {
             attempt += 1
             do {
                 let r = try await once(method, pathAndQuery, headers: headers, body: body)
-                if [409, 429, 503].contains(r.status) && attempt < 6 {
+                let classic401 = r.status == 401 && attempt == 1 && !pathAndQuery.contains("/rest/2.0/search/am/asset")
+                    && !pathAndQuery.hasSuffix("/auth")
+                if ([409, 429, 503].contains(r.status) || classic401) && attempt < 6 {
                     retries += 1
                     let wait = Double(r.header("X-RateLimit-ToWait-Sec") ?? "0") ?? 0
                     try await Task.sleep(nanoseconds: UInt64(max(0.05, min(wait, 5)) * 1e9))
