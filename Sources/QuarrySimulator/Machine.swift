@@ -146,8 +146,14 @@ extension Tenant {
         case .phone: model = d.pick(["iPhone 15", "Galaxy S23"])
         case .iot: model = d.pick(["P3245-V", "DS-2CD2143"])
         }
-        let manufacturer = p.kind == .cloud ? ["Amazon EC2", "Microsoft Corporation", "Google"][p.cloud!.rawValue]
-            : vendor
+        let manufacturer: String
+        if p.kind == .cloud {
+            manufacturer = ["Amazon EC2", "Microsoft Corporation", "Google"][p.cloud!.rawValue]
+        } else if let maker = makers.first(where: { model.hasPrefix($0.0) })?.1 {
+            manufacturer = maker
+        } else {
+            manufacturer = vendor
+        }
 
         // Clones share the source's host name and hardware UUID.
         if let src = p.cloneOf {
@@ -271,6 +277,11 @@ extension Tenant {
     }
 }
 
+/// System manufacturer by model prefix (the NIC's OUI vendor may differ, as in real machines).
+private let makers: [(String, String)] = [
+    ("EliteBook", "HP"), ("Latitude", "Dell Inc."), ("OptiPlex", "Dell Inc."), ("MacBook", "Apple Inc."),
+    ("PowerEdge", "Dell Inc."), ("ProLiant", "HPE"), ("VMware", "VMware, Inc."),
+]
 private let accounts = ["123456789012", "210987654321", "345678901234"]
 private let subscriptions = ["4f1c2d3e-0000-4a5b-8c9d-0123456789ab", "9a8b7c6d-1111-4e2f-a3b4-c5d6e7f80912"]
 private let projects = ["quarry-sim-prod", "quarry-sim-dev"]

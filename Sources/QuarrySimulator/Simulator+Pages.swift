@@ -289,6 +289,8 @@ extension Simulator {
         guard ["Basic", "Basic/AGs", "All", "All/AGs", "None"].contains(options.details) else {
             return bad("Parameter details has invalid value: \(options.details)")
         }
+        // TODO(api): id_max, ids, ips, ag_ids and the scan-date filters are ignored; they matter
+        // when Quarry starts sending them.
         options.showAssetID = request.parameter("show_asset_id") == "1"
         options.showTags = request.parameter("show_tags") == "1"
         options.metadata = !(request.parameter("host_metadata") ?? "").isEmpty
