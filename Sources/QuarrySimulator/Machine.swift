@@ -53,6 +53,13 @@ struct Machine {
     let timeZone: String
 
     var fqdn: String { shortName + "." + domain }
+
+    /// "Windows / Client" → ("Windows", "Client"); a single category is both.
+    static func splitCategory(_ category: String) -> (String, String) {
+        let parts = category.split(separator: "/")
+        guard parts.count == 2 else { return (category, category) }
+        return (String(parts[0].dropLast()), String(parts[1].dropFirst()))
+    }
     var primaryMAC: UInt64 { interfaces.first?.mac ?? 0 }
     var netbios: String { String(shortName.uppercased().prefix(15)) }
 }

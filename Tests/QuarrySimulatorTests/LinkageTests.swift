@@ -67,3 +67,17 @@ import Testing
         #expect(Tenant(assets: 1, seed: 1, night: 1).now == 1_772_416_800)
     }
 }
+
+@Suite struct MachineTests {
+    @Test func categoriesSplitAndManufacturersFollowTheModel() {
+        #expect(Machine.splitCategory("Windows / Client") == ("Windows", "Client"))
+        #expect(Machine.splitCategory("Printer") == ("Printer", "Printer"))
+        let t = Tenant(assets: 400, seed: 1, night: 1)
+        for m in 0..<400 {
+            let mc = t.machine(t.plan(m))
+            if mc.model.hasPrefix("PowerEdge") { #expect(mc.manufacturer == "Dell Inc.") }
+            if mc.model.hasPrefix("ProLiant") { #expect(mc.manufacturer == "HPE") }
+            #expect(!mc.shortName.isEmpty && mc.fqdn.hasPrefix(mc.shortName + "."))
+        }
+    }
+}
