@@ -22,6 +22,35 @@ final class DocWriter {
         maybeFlush()
     }
 
+    @inline(__always) func byte(_ b: UInt8) { buffer.append(b) }
+
+    /// `"key":`
+    func jsonKey(_ key: String) {
+        buffer.append(UInt8(ascii: "\""))
+        var k = key
+        k.withUTF8 { buffer.append(contentsOf: $0) }
+        buffer.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+    }
+
+    /// A decimal integer.
+    func integer(_ v: Int64) {
+        if v < 0 { buffer.append(UInt8(ascii: "-")) }
+        var m = v.magnitude
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var n = 0
+        withUnsafeMutableBytes(of: &digits) { d in
+            repeat {
+                d[n] = UInt8(ascii: "0") + UInt8(m % 10)
+                m /= 10
+                n += 1
+            } while m > 0
+            for i in stride(from: n - 1, through: 0, by: -1) { buffer.append(d[i]) }
+        }
+        maybeFlush()
+    }
+
     func bytes(_ b: [UInt8]) {
         buffer.append(contentsOf: b)
         maybeFlush()

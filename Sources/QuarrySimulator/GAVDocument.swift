@@ -3,24 +3,36 @@
 /// Compact JSON output with comma bookkeeping.
 struct JSONOut {
     let w: DocWriter
-    private var first: [Bool] = [true]
+    /// Bit d set = the container at depth d has no member yet (depth ≤ 63).
+    private var fresh: UInt64 = 1
+    private var depth = 0
 
     init(_ w: DocWriter) { self.w = w }
 
     private mutating func sep(_ key: String?) {
-        if first[first.count - 1] { first[first.count - 1] = false } else { w.raw(",") }
-        if let key { w.raw("\"" + key + "\":") }
+        let bit: UInt64 = 1 << UInt64(depth)
+        if fresh & bit != 0 { fresh &= ~bit } else { w.byte(UInt8(ascii: ",")) }
+        if let key { w.jsonKey(key) }
     }
 
-    mutating func open(_ key: String? = nil) { sep(key); w.raw("{"); first.append(true) }
-    mutating func close() { w.raw("}"); first.removeLast() }
-    mutating func openArray(_ key: String? = nil) { sep(key); w.raw("["); first.append(true) }
-    mutating func closeArray() { w.raw("]"); first.removeLast() }
+    private mutating func push(_ opener: UInt8) {
+        w.byte(opener)
+        depth += 1
+        fresh |= 1 << UInt64(depth)
+    }
+
+    mutating func open(_ key: String? = nil) { sep(key); push(UInt8(ascii: "{")) }
+    mutating func close() { depth -= 1; w.byte(UInt8(ascii: "}")) }
+    mutating func openArray(_ key: String? = nil) { sep(key); push(UInt8(ascii: "[")) }
+    mutating func closeArray() { depth -= 1; w.byte(UInt8(ascii: "]")) }
     mutating func str(_ key: String?, _ v: String?) {
         sep(key)
         if let v { w.jsonString(v) } else { w.raw("null") }
     }
-    mutating func num(_ key: String?, _ v: Int64?) { sep(key); w.raw(v.map { String($0) } ?? "null") }
+    mutating func num(_ key: String?, _ v: Int64?) {
+        sep(key)
+        if let v { w.integer(v) } else { w.raw("null") }
+    }
     mutating func bool(_ key: String, _ v: Bool?) { sep(key); w.raw(v.map { $0 ? "true" : "false" } ?? "null") }
     mutating func null(_ key: String) { sep(key); w.raw("null") }
     /// A value written by `body` straight into the writer.
