@@ -17,7 +17,37 @@ final class DocWriter {
     }
 
     @inline(__always) func raw(_ s: String) {
-        buffer.append(contentsOf: s.utf8)
+        var s = s
+        s.withUTF8 { buffer.append(contentsOf: $0) }
+        maybeFlush()
+    }
+
+    @inline(__always) func byte(_ b: UInt8) { buffer.append(b) }
+
+    /// `"key":`
+    func jsonKey(_ key: String) {
+        buffer.append(UInt8(ascii: "\""))
+        var k = key
+        k.withUTF8 { buffer.append(contentsOf: $0) }
+        buffer.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+    }
+
+    /// A decimal integer.
+    func integer(_ v: Int64) {
+        if v < 0 { buffer.append(UInt8(ascii: "-")) }
+        var m = v.magnitude
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var n = 0
+        withUnsafeMutableBytes(of: &digits) { d in
+            repeat {
+                d[n] = UInt8(ascii: "0") + UInt8(m % 10)
+                m /= 10
+                n += 1
+            } while m > 0
+            for i in stride(from: n - 1, through: 0, by: -1) { buffer.append(d[i]) }
+        }
         maybeFlush()
     }
 
@@ -28,6 +58,15 @@ final class DocWriter {
 
     /// XML character data with `&`, `<`, `>` escaped.
     func xmlText(_ s: String) {
+        var s = s
+        let clean = s.withUTF8 { u in
+            !u.contains { $0 == UInt8(ascii: "&") || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") }
+        }
+        if clean {
+            s.withUTF8 { buffer.append(contentsOf: $0) }
+            maybeFlush()
+            return
+        }
         for b in s.utf8 {
             switch b {
             case UInt8(ascii: "&"): buffer.append(contentsOf: "&amp;".utf8)
@@ -41,20 +80,50 @@ final class DocWriter {
 
     /// `<name>text</name>` on its own indented line.
     func element(_ indent: String, _ name: String, _ text: String) {
-        raw(indent + "<" + name + ">")
+        raw(indent)
+        buffer.append(UInt8(ascii: "<"))
+        raw(name)
+        buffer.append(UInt8(ascii: ">"))
         xmlText(text)
-        raw("</" + name + ">\n")
+        buffer.append(contentsOf: [UInt8(ascii: "<"), UInt8(ascii: "/")])
+        raw(name)
+        buffer.append(contentsOf: [UInt8(ascii: ">"), 10])
     }
 
     /// `<name><![CDATA[text]]></name>` on its own indented line.
     func cdata(_ indent: String, _ name: String, _ text: String) {
-        raw(indent + "<" + name + "><![CDATA[" + text.replacingOccurrences(of: "]]>", with: "]]]]><![CDATA[>")
-            + "]]></" + name + ">\n")
+        raw(indent)
+        buffer.append(UInt8(ascii: "<"))
+        raw(name)
+        buffer.append(contentsOf: cdataOpen)
+        var t = text
+        let hasEnd = t.withUTF8 { u in
+            u.count >= 3 && (0...(u.count - 3)).contains { u[$0] == 93 && u[$0 + 1] == 93 && u[$0 + 2] == 62 }
+        }
+        if hasEnd {
+            raw(text.replacingOccurrences(of: "]]>", with: "]]]]><![CDATA[>"))
+        } else {
+            t.withUTF8 { buffer.append(contentsOf: $0) }
+        }
+        buffer.append(contentsOf: cdataClose)
+        raw(name)
+        buffer.append(contentsOf: [UInt8(ascii: ">"), 10])
+        maybeFlush()
     }
 
     /// A JSON string literal.
     func jsonString(_ s: String) {
         buffer.append(UInt8(ascii: "\""))
+        var s = s
+        let clean = s.withUTF8 { u in
+            !u.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
+        }
+        if clean {
+            s.withUTF8 { buffer.append(contentsOf: $0) }
+            buffer.append(UInt8(ascii: "\""))
+            maybeFlush()
+            return
+        }
         for b in s.utf8 {
             switch b {
             case UInt8(ascii: "\""): buffer.append(contentsOf: "\\\"".utf8)
@@ -93,3 +162,6 @@ final class DocWriter {
         return buffer
     }
 }
+
+private let cdataOpen: [UInt8] = Array("><![CDATA[".utf8)
+private let cdataClose: [UInt8] = Array("]]></".utf8)

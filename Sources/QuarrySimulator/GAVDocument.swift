@@ -3,24 +3,36 @@
 /// Compact JSON output with comma bookkeeping.
 struct JSONOut {
     let w: DocWriter
-    private var first: [Bool] = [true]
+    /// Bit d set = the container at depth d has no member yet (depth ≤ 63).
+    private var fresh: UInt64 = 1
+    private var depth = 0
 
     init(_ w: DocWriter) { self.w = w }
 
     private mutating func sep(_ key: String?) {
-        if first[first.count - 1] { first[first.count - 1] = false } else { w.raw(",") }
-        if let key { w.raw("\"" + key + "\":") }
+        let bit: UInt64 = 1 << UInt64(depth)
+        if fresh & bit != 0 { fresh &= ~bit } else { w.byte(UInt8(ascii: ",")) }
+        if let key { w.jsonKey(key) }
     }
 
-    mutating func open(_ key: String? = nil) { sep(key); w.raw("{"); first.append(true) }
-    mutating func close() { w.raw("}"); first.removeLast() }
-    mutating func openArray(_ key: String? = nil) { sep(key); w.raw("["); first.append(true) }
-    mutating func closeArray() { w.raw("]"); first.removeLast() }
+    private mutating func push(_ opener: UInt8) {
+        w.byte(opener)
+        depth += 1
+        fresh |= 1 << UInt64(depth)
+    }
+
+    mutating func open(_ key: String? = nil) { sep(key); push(UInt8(ascii: "{")) }
+    mutating func close() { depth -= 1; w.byte(UInt8(ascii: "}")) }
+    mutating func openArray(_ key: String? = nil) { sep(key); push(UInt8(ascii: "[")) }
+    mutating func closeArray() { depth -= 1; w.byte(UInt8(ascii: "]")) }
     mutating func str(_ key: String?, _ v: String?) {
         sep(key)
         if let v { w.jsonString(v) } else { w.raw("null") }
     }
-    mutating func num(_ key: String?, _ v: Int64?) { sep(key); w.raw(v.map { String($0) } ?? "null") }
+    mutating func num(_ key: String?, _ v: Int64?) {
+        sep(key)
+        if let v { w.integer(v) } else { w.raw("null") }
+    }
     mutating func bool(_ key: String, _ v: Bool?) { sep(key); w.raw(v.map { $0 ? "true" : "false" } ?? "null") }
     mutating func null(_ key: String) { sep(key); w.raw("null") }
     /// A value written by `body` straight into the writer.
@@ -39,21 +51,23 @@ extension Tenant {
         j.num("lastSeenAssetId", records.last.map { assetID($0.machineIndex, $0.kind) })
         j.open("assetListData")
         j.openArray("asset")
+        var cached: Machine?
         for r in records {
             if w.failed { break }
+            if cached?.plan.index != r.machineIndex { cached = machine(r.plan) }
+            let mc = cached!
             let id = assetID(r.machineIndex, r.kind)
             let dirt = dirty ? self.dirt(.gav, id) : nil
-            if dirt == .phantomWithoutID { writeGAVAsset(r, dirt: dirt, withID: false, into: &j) }
-            writeGAVAsset(r, dirt: dirt == .phantomWithoutID ? nil : dirt, withID: true, into: &j)
+            if dirt == .phantomWithoutID { writeGAVAsset(r, mc, dirt: dirt, withID: false, into: &j) }
+            writeGAVAsset(r, mc, dirt: dirt == .phantomWithoutID ? nil : dirt, withID: true, into: &j)
         }
         j.closeArray()
         j.close()
         j.close()
     }
 
-    private func writeGAVAsset(_ r: SimRecord, dirt: Dirt?, withID: Bool, into j: inout JSONOut) {
+    private func writeGAVAsset(_ r: SimRecord, _ mc: Machine, dirt: Dirt?, withID: Bool, into j: inout JSONOut) {
         let p = r.plan, m = p.index, kind = r.kind
-        let mc = machine(p)
         let id = assetID(m, kind)
         var d = Dice(seed, UInt64(bitPattern: id), 31)
         let style = MACStyle(rawValue: d.below(4))!
@@ -122,8 +136,9 @@ extension Tenant {
         j.str("osName", kind == .passive ? (p.kind.isUnmanagedDevice ? mc.osName : nil) : mc.osName)
         j.str("fullName", fingerprint ? nil : mc.osFull)
         j.str("category", mc.osCategory)
-        j.str("category1", mc.osCategory.components(separatedBy: " / ").first)
-        j.str("category2", mc.osCategory.components(separatedBy: " / ").last)
+        let (category1, category2) = Machine.splitCategory(mc.osCategory)
+        j.str("category1", category1)
+        j.str("category2", category2)
         j.str("productName", mc.osName)
         j.str("publisher", mc.osPublisher)
         j.str("version", fingerprint ? nil : mc.osVersion)

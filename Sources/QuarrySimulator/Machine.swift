@@ -53,6 +53,13 @@ struct Machine {
     let timeZone: String
 
     var fqdn: String { shortName + "." + domain }
+
+    /// "Windows / Client" → ("Windows", "Client"); a single category is both.
+    static func splitCategory(_ category: String) -> (String, String) {
+        let parts = category.split(separator: "/")
+        guard parts.count == 2 else { return (category, category) }
+        return (String(parts[0].dropLast()), String(parts[1].dropFirst()))
+    }
     var primaryMAC: UInt64 { interfaces.first?.mac ?? 0 }
     var netbios: String { String(shortName.uppercased().prefix(15)) }
 }
@@ -135,7 +142,7 @@ extension Tenant {
         // Hardware
         let vendorList = ouis[p.kind == .cloud ? .server : p.kind]!
         let (oui, vendor) = vendorList[d.below(vendorList.count)]
-        var hwUUID: String? = p.kind.isUnmanagedDevice ? nil : d.uuid().uppercased()
+        var hwUUID: String? = p.kind.isUnmanagedDevice ? nil : d.uuid(uppercase: true)
         let serial: String? = p.kind == .workstation || p.kind == .server ? "SN" + d.hex(10).uppercased() : nil
         let model: String
         switch p.kind {
@@ -146,8 +153,14 @@ extension Tenant {
         case .phone: model = d.pick(["iPhone 15", "Galaxy S23"])
         case .iot: model = d.pick(["P3245-V", "DS-2CD2143"])
         }
-        let manufacturer = p.kind == .cloud ? ["Amazon EC2", "Microsoft Corporation", "Google"][p.cloud!.rawValue]
-            : vendor
+        let manufacturer: String
+        if p.kind == .cloud {
+            manufacturer = ["Amazon EC2", "Microsoft Corporation", "Google"][p.cloud!.rawValue]
+        } else if let maker = makers.first(where: { model.hasPrefix($0.0) })?.1 {
+            manufacturer = maker
+        } else {
+            manufacturer = vendor
+        }
 
         // Clones share the source's host name and hardware UUID.
         if let src = p.cloneOf {
@@ -156,10 +169,10 @@ extension Tenant {
             short = ["app", "db", "web", "file", "build"][s.below(5)] + "-\(w)-\(src)"
             domain = domains[s.below(domains.count)]
             var h = Dice(seed, UInt64(src), 6)
-            hwUUID = h.uuid().uppercased()
+            hwUUID = h.uuid(uppercase: true)
         } else if hwUUID != nil {
             var h = Dice(seed, UInt64(m), 6)
-            hwUUID = h.uuid().uppercased()
+            hwUUID = h.uuid(uppercase: true)
         }
 
         // Addresses
@@ -253,7 +266,8 @@ extension Tenant {
             osPublisher: os.3, osVersion: os.4, platform: os.5, isWindows: os.6, manufacturer: manufacturer,
             model: model, hwCategory: p.kind.isUnmanagedDevice ? os.2 : "Computer",
             hwUUID: hwUUID, serial: serial, interfaces: nics, primaryIP: primaryIP, previousIP: previousIP,
-            ipv6: ipv6, cloud: cloudInfo, tags: tags, memoryMB: [16_384, 65_536, 8_192, 256, 6_144, 512][p.kind.rawValue],
+            ipv6: ipv6, cloud: cloudInfo, tags: tags,
+            memoryMB: [16_384, 65_536, 8_192, 256, 6_144, 512][p.kind.rawValue],
             cpus: [8, 32, 4, 1, 8, 2][p.kind.rawValue], timeZone: d.pick(["+00:00", "+01:00", "-05:00"]))
     }
 
@@ -270,6 +284,11 @@ extension Tenant {
     }
 }
 
+/// System manufacturer by model prefix (the NIC's OUI vendor may differ, as in real machines).
+private let makers: [(String, String)] = [
+    ("EliteBook", "HP"), ("Latitude", "Dell Inc."), ("OptiPlex", "Dell Inc."), ("MacBook", "Apple Inc."),
+    ("PowerEdge", "Dell Inc."), ("ProLiant", "HPE"), ("VMware", "VMware, Inc."),
+]
 private let accounts = ["123456789012", "210987654321", "345678901234"]
 private let subscriptions = ["4f1c2d3e-0000-4a5b-8c9d-0123456789ab", "9a8b7c6d-1111-4e2f-a3b4-c5d6e7f80912"]
 private let projects = ["quarry-sim-prod", "quarry-sim-dev"]
@@ -279,17 +298,18 @@ enum MACStyle: Int, CaseIterable {
     case colonUpper, colonLower, hyphenUpper, hyphenLower
 
     func format(_ mac: UInt64) -> String {
-        let sep: Character = (self == .colonUpper || self == .colonLower) ? ":" : "-"
-        let upper = self == .colonUpper || self == .hyphenUpper
-        var out = ""
+        let sep = UInt8(ascii: (self == .colonUpper || self == .colonLower) ? ":" : "-")
+        let digits = self == .colonUpper || self == .hyphenUpper ? hexUpper : hexBytes
+        var out = [UInt8]()
         out.reserveCapacity(17)
         for i in stride(from: 40, through: 0, by: -8) {
             let byte = Int((mac >> UInt64(i)) & 0xFF)
-            let hi = hexDigits[byte >> 4], lo = hexDigits[byte & 15]
-            out.append(upper ? Character(hi.uppercased()) : hi)
-            out.append(upper ? Character(lo.uppercased()) : lo)
+            out.append(digits[byte >> 4])
+            out.append(digits[byte & 15])
             if i > 0 { out.append(sep) }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 }
+
+private let hexUpper: [UInt8] = Array("0123456789ABCDEF".utf8)

@@ -14,20 +14,22 @@ extension Tenant {
         if let last = records.last {
             w.raw("  <lastId>\(assetID(last.machineIndex, last.kind))</lastId>\n")
             w.raw("  <data>\n")
+            var cached: Machine?
             for r in records {
                 if w.failed { break }
+                if cached?.plan.index != r.machineIndex { cached = machine(r.plan) }
+                let mc = cached!
                 let dirt = dirty ? self.dirt(.qps, assetID(r.machineIndex, r.kind)) : nil
-                if dirt == .phantomWithoutID { writeHostAsset(r, dirt: dirt, withID: false, to: w) }
-                writeHostAsset(r, dirt: dirt == .phantomWithoutID ? nil : dirt, withID: true, to: w)
+                if dirt == .phantomWithoutID { writeHostAsset(r, mc, dirt: dirt, withID: false, to: w) }
+                writeHostAsset(r, mc, dirt: dirt == .phantomWithoutID ? nil : dirt, withID: true, to: w)
             }
             w.raw("  </data>\n")
         }
         w.raw("</ServiceResponse>")
     }
 
-    private func writeHostAsset(_ r: SimRecord, dirt: Dirt?, withID: Bool, to w: DocWriter) {
+    private func writeHostAsset(_ r: SimRecord, _ mc: Machine, dirt: Dirt?, withID: Bool, to w: DocWriter) {
         let p = r.plan, m = p.index, kind = r.kind
-        let mc = machine(p)
         let id = assetID(m, kind)
         var d = Dice(seed, UInt64(bitPattern: id), 32)
         let style = MACStyle(rawValue: d.below(4))!

@@ -38,66 +38,80 @@ struct Dice {
 
     /// Lowercase hex of `count` digits.
     mutating func hex(_ count: Int) -> String {
-        var out = ""
-        out.reserveCapacity(count)
-        while out.count < count {
+        var bytes = [UInt8](repeating: 0, count: count)
+        var i = 0
+        while i < count {
             var v = next()
-            for _ in 0..<16 where out.count < count {
-                out.append(hexDigits[Int(v & 15)])
+            for _ in 0..<16 where i < count {
+                bytes[i] = hexBytes[Int(v & 15)]
                 v >>= 4
+                i += 1
             }
         }
-        return out
+        return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// A random-looking RFC 4122 version-4 UUID, lowercase.
-    mutating func uuid() -> String {
-        let h = hex(32)
-        let c = Array(h)
-        let variant = hexDigits[8 + Int(next() % 4)]
-        return String(c[0..<8]) + "-" + String(c[8..<12]) + "-4" + String(c[13..<16]) + "-"
-            + String(variant) + String(c[17..<20]) + "-" + String(c[20..<32])
+    /// A random-looking RFC 4122 version-4 UUID, lowercase (uppercase when asked).
+    mutating func uuid(uppercase: Bool = false) -> String {
+        var bytes = [UInt8](repeating: UInt8(ascii: "-"), count: 36)
+        var v = next(), w = next()
+        var j = 0
+        for i in 0..<36 where i != 8 && i != 13 && i != 18 && i != 23 {
+            let nibble: Int
+            if j < 16 { nibble = Int(v & 15); v >>= 4 } else { nibble = Int(w & 15); w >>= 4 }
+            bytes[i] = hexBytes[nibble]
+            j += 1
+        }
+        bytes[14] = UInt8(ascii: "4")
+        bytes[19] = hexBytes[8 + Int(next() % 4)]
+        if uppercase {
+            for i in 0..<36 where bytes[i] >= UInt8(ascii: "a") { bytes[i] -= 32 }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
 
-let hexDigits: [Character] = Array("0123456789abcdef")
+let hexBytes: [UInt8] = Array("0123456789abcdef".utf8)
+
 
 /// Dates the way the three APIs write them, without Foundation formatters (hot path).
 enum SimDate {
     /// `2026-03-02T02:00:00Z`
     static func iso(_ seconds: Int64) -> String {
-        var out = ""
-        out.reserveCapacity(24)
-        appendISO(&out, seconds)
-        out.append("Z")
-        return out
+        var out = [UInt8](repeating: 0, count: 20)
+        fill(&out, seconds)
+        out[19] = UInt8(ascii: "Z")
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// `2026-03-02T02:00:00.123Z`
     static func isoMillis(_ millis: Int64) -> String {
-        var out = ""
-        out.reserveCapacity(24)
+        var out = [UInt8](repeating: 0, count: 24)
         let seconds = millis >= 0 ? millis / 1000 : (millis - 999) / 1000
-        appendISO(&out, seconds)
-        out.append(".")
-        pad(&out, Int(millis - seconds * 1000), 3)
-        out.append("Z")
-        return out
+        fill(&out, seconds)
+        out[19] = UInt8(ascii: ".")
+        put(&out, 20, Int(millis - seconds * 1000), 3)
+        out[23] = UInt8(ascii: "Z")
+        return String(decoding: out, as: UTF8.self)
     }
 
-    private static func appendISO(_ out: inout String, _ seconds: Int64) {
+    /// Writes `YYYY-MM-DDTHH:MM:SS` into the first 19 bytes.
+    private static func fill(_ out: inout [UInt8], _ seconds: Int64) {
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let rem = Int(seconds - days * 86_400)
         let (y, m, d) = civil(days)
-        pad(&out, y, 4); out.append("-"); pad(&out, m, 2); out.append("-"); pad(&out, d, 2)
-        out.append("T"); pad(&out, rem / 3600, 2); out.append(":")
-        pad(&out, (rem % 3600) / 60, 2); out.append(":"); pad(&out, rem % 60, 2)
+        put(&out, 0, y, 4); out[4] = UInt8(ascii: "-"); put(&out, 5, m, 2); out[7] = UInt8(ascii: "-")
+        put(&out, 8, d, 2); out[10] = UInt8(ascii: "T"); put(&out, 11, rem / 3600, 2)
+        out[13] = UInt8(ascii: ":"); put(&out, 14, (rem % 3600) / 60, 2); out[16] = UInt8(ascii: ":")
+        put(&out, 17, rem % 60, 2)
     }
 
-    private static func pad(_ out: inout String, _ v: Int, _ width: Int) {
-        let s = String(v)
-        if s.count < width { out.append(String(repeating: "0", count: width - s.count)) }
-        out.append(s)
+    private static func put(_ out: inout [UInt8], _ at: Int, _ value: Int, _ width: Int) {
+        var v = max(0, value)
+        for i in stride(from: at + width - 1, through: at, by: -1) {
+            out[i] = UInt8(ascii: "0") + UInt8(v % 10)
+            v /= 10
+        }
     }
 
     private static func civil(_ z0: Int64) -> (Int, Int, Int) {

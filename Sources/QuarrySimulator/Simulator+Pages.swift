@@ -19,15 +19,21 @@ extension Simulator {
             candidate = .truncated
         } else if config.faults.isFlaky {
             if firstPage {
-                candidate = [PageFault.status503, .resetMidBody, .resetBeforeHeaders][SimAPI.allCases.firstIndex(of: api)!]
+                let byAPI: [SimAPI: PageFault] = [.gav: .status503, .qps: .resetMidBody, .vm: .resetBeforeHeaders]
+                candidate = byAPI[api]
             } else {
                 let h = Dice.mix(config.seed ^ fnv1a(key))
                 if h % 8 == 0 {
-                    candidate = [PageFault.status503, .resetBeforeHeaders, .resetMidBody, .slowFirstByte][Int((h / 8) % 4)]
+                    let kinds: [PageFault] = [.status503, .resetBeforeHeaders, .resetMidBody, .slowFirstByte]
+                    candidate = kinds[Int((h / 8) % 4)]
                     if candidate == .status503 && (h / 32) % 2 == 0 { maxAttempts = 2 }
                 }
             }
         }
+        // URLSession (libcurl) silently re-sends a request whose reused connection dies before
+        // any byte, and for a POST body that re-send can stall until the client's timeout:
+        // the POST endpoints get a reset after part of the body instead.
+        if candidate == .resetBeforeHeaders && api != .vm { candidate = .resetMidBody }
         guard let candidate else { return nil }
         lock.lock()
         defer { lock.unlock() }
@@ -283,6 +289,8 @@ extension Simulator {
         guard ["Basic", "Basic/AGs", "All", "All/AGs", "None"].contains(options.details) else {
             return bad("Parameter details has invalid value: \(options.details)")
         }
+        // TODO(api): id_max, ids, ips, ag_ids and the scan-date filters are ignored; they matter
+        // when Quarry starts sending them.
         options.showAssetID = request.parameter("show_asset_id") == "1"
         options.showTags = request.parameter("show_tags") == "1"
         options.metadata = !(request.parameter("host_metadata") ?? "").isEmpty

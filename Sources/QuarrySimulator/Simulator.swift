@@ -116,10 +116,9 @@ public final class Simulator: @unchecked Sendable {
     }
 
     static func isHostListPath(_ path: String) -> Bool {
-        for v in ["2.0", "3.0", "4.0", "5.0"] where path == "/api/\(v)/fo/asset/host/" || path == "/api/\(v)/fo/asset/host" {
-            return true
+        ["2.0", "3.0", "4.0", "5.0"].contains { v in
+            path == "/api/\(v)/fo/asset/host/" || path == "/api/\(v)/fo/asset/host"
         }
-        return false
     }
 
     func sleepLatency() {

@@ -39,13 +39,16 @@ extension Tenant {
 
     /// HOST elements (or ID_SET IDs for `details=None`).
     func writeHosts(_ records: [SimRecord], options: HostListOptions, dirty: Bool, to w: DocWriter) {
+        var cached: Machine?
         for r in records {
             if w.failed { break }
+            if cached?.plan.index != r.machineIndex { cached = machine(r.plan) }
+            let mc = cached!
             let id = hostID(r.machineIndex, r.kind)
             if options.details == "None" { w.raw("      <ID>\(id)</ID>\n"); continue }
             let dirt = dirty ? self.dirt(.vm, id) : nil
-            if dirt == .phantomWithoutID { writeHost(r, dirt: dirt, withID: false, options: options, to: w) }
-            writeHost(r, dirt: dirt == .phantomWithoutID ? nil : dirt, withID: true, options: options, to: w)
+            if dirt == .phantomWithoutID { writeHost(r, mc, dirt: dirt, withID: false, options: options, to: w) }
+            writeHost(r, mc, dirt: dirt == .phantomWithoutID ? nil : dirt, withID: true, options: options, to: w)
         }
     }
 
@@ -58,9 +61,9 @@ extension Tenant {
         w.raw("  </RESPONSE>\n</HOST_LIST_OUTPUT>\n")
     }
 
-    private func writeHost(_ r: SimRecord, dirt: Dirt?, withID: Bool, options: HostListOptions, to w: DocWriter) {
+    private func writeHost(_ r: SimRecord, _ mc: Machine, dirt: Dirt?, withID: Bool, options: HostListOptions,
+                           to w: DocWriter) {
         let p = r.plan, m = p.index, kind = r.kind
-        let mc = machine(p)
         let id = hostID(m, kind)
         var d = Dice(seed, UInt64(bitPattern: id), 33)
         let isAgent = kind == .agent || kind == .agentReimaged
@@ -97,10 +100,12 @@ extension Tenant {
             w.element(i, "CLOUD_RESOURCE_ID", c.instanceID)
             if c.kind == .aws { w.element(i, "EC2_INSTANCE_ID", c.instanceID) }
         }
-        if mc.isWindows && (isAgent || d.chance(0.7)) {
-            w.raw(i + "<NETBIOS><![CDATA["); w.dirtyXMLText(mc.netbios, dirt); w.raw("]]></NETBIOS>\n")
-        } else if dirt != nil && dirt != .badDate {
-            w.raw(i + "<NETBIOS>"); w.dirtyXMLText(mc.shortName.uppercased(), dirt); w.raw("</NETBIOS>\n")
+        let showNetBIOS = mc.isWindows && (isAgent || d.chance(0.7))
+        if let dirt, dirt != .badDate {
+            // Outside CDATA, where a character reference is one (inside, `&#0;` is literal text).
+            w.raw(i + "<NETBIOS>"); w.dirtyXMLText(mc.netbios, dirt); w.raw("</NETBIOS>\n")
+        } else if showNetBIOS {
+            w.cdata(i, "NETBIOS", mc.netbios)
         }
         w.cdata(i, "OS", mc.osFull)
         if isAgent { w.element(i, "QG_HOSTID", qgHostID(m, generation: p.agentGeneration(for: kind))) }

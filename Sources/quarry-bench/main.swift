@@ -10,7 +10,8 @@ case "write": try await runWriteBenchmark(rest)
 case "parse": try await runParseBenchmark(rest)
 case "baseline": try await runBaselineBenchmark(rest)
 case "resolve": try await runResolveBenchmark(rest)
+case "sim": try await runSimBenchmark(rest)
 default:
-    FileHandle.standardError.write(Data("usage: quarry-bench channel|write|parse|baseline|resolve [args]\n".utf8))
+    FileHandle.standardError.write(Data("usage: quarry-bench channel|write|parse|baseline|resolve|sim [args]\n".utf8))
     exit(2)
 }

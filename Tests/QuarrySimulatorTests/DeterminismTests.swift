@@ -55,7 +55,8 @@ import Testing
                 let a = t.machine(p), b = t.machine(t.plan(src))
                 if a.hwUUID == b.hwUUID && p.hasAgent { clones += 1 }
             }
-            if t.machine(p).interfaces.contains(where: { i in sharedMACs.contains { $0.0 == i.mac } }) { sharedMAC += 1 }
+            let nics = t.machine(p).interfaces
+            if nics.contains(where: { i in sharedMACs.contains { $0.0 == i.mac } }) { sharedMAC += 1 }
         }
         for k in RecordKind.allCases { #expect((kinds[k] ?? 0) > 5, "few \(k) records") }
         #expect(clones >= 3 && sharedMAC > 100 && unmanaged > 300)

@@ -7,12 +7,20 @@ import Testing
 @Suite struct PagingTests {
     /// Pages GAV with `pageSize` and returns the asset IDs in order.
     static func pageGAV(_ s: RunningSim, pageSize: Int, extra: String = "") async throws -> [String] {
-        let token = try await s.token()
+        var token = try await s.token()
         var ids: [String] = []
         var last: Int64 = 0
+        var reauthenticated = false
         while true {
             let r = try await s.call("POST", "/rest/2.0/search/am/asset?pageSize=\(pageSize)&lastSeenAssetId=\(last)"
                                      + extra, headers: ["Authorization": "Bearer " + token])
+            if r.status == 401 && !reauthenticated {
+                // Token expired mid-run: authenticate once more and repeat the same page.
+                token = try await s.token()
+                reauthenticated = true
+                continue
+            }
+            reauthenticated = false
             if r.status == 204 { break }
             try #require(r.status == 200)
             let env = try #require(try JSONSerialization.jsonObject(with: r.body) as? [String: Any])
@@ -72,7 +80,8 @@ import Testing
         for (api, ids) in [("gav", gav), ("qps", qps), ("vm", vm)] {
             #expect(Set(ids).count == ids.count, "duplicate \(api) records")
             #expect(ids.map { Int64($0)! } == ids.map { Int64($0)! }.sorted(), "\(api) not ascending")
-            let expected = Set(truth.rows.keys.filter { $0.hasPrefix(api + ",") }.map { String($0.dropFirst(api.count + 1)) })
+            let expected = Set(truth.rows.keys.filter { $0.hasPrefix(api + ",") }
+                .map { String($0.dropFirst(api.count + 1)) })
             #expect(Set(ids) == expected, "\(api) served set differs from the ground truth")
         }
         #expect(truth.lines == gav.count + qps.count + vm.count)
@@ -103,7 +112,8 @@ import Testing
         let lastID = try #require(Int64(doc.texts["RESPONSE/HOST_LIST/HOST/ID"]!.last!))
         #expect(url == "\(s.base)/api/2.0/fo/asset/host/?action=list&truncation_limit=10&details=Basic"
             + "&show_tags=1&id_min=\(lastID + 1)")
-        #expect(doc.texts["RESPONSE/WARNING/TEXT"] == ["10 record limit exceeded. Use URL to get next batch of results."])
+        #expect(doc.texts["RESPONSE/WARNING/TEXT"]
+            == ["10 record limit exceeded. Use URL to get next batch of results."])
 
         let all = try await Self.pageGAV(s, pageSize: 300)
         let recent = try await Self.pageGAV(s, pageSize: 300, extra: "&assetLastUpdated=2026-03-01T00:00:00Z")

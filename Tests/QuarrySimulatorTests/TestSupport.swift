@@ -21,7 +21,7 @@ final class RunningSim {
         let port = try sim.start(port: 0)
         base = "http://127.0.0.1:\(port)"
         let c = URLSessionConfiguration.ephemeral
-        c.timeoutIntervalForRequest = 30
+        c.timeoutIntervalForRequest = 20
         session = URLSession(configuration: c)
     }
 
@@ -40,7 +40,35 @@ final class RunningSim {
         }
     }
 
+    /// When set, `call` retries (up to 6 attempts) on transport errors, 503, 409 and 429,
+    /// waiting what the limit headers ask (as a client with retries would).
+    var retrying = false
+    private(set) var retries = 0
+
     func call(_ method: String, _ pathAndQuery: String, headers: [String: String] = [:],
+              body: String? = nil) async throws -> Reply {
+        guard retrying else { return try await once(method, pathAndQuery, headers: headers, body: body) }
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                let r = try await once(method, pathAndQuery, headers: headers, body: body)
+                let classic401 = r.status == 401 && attempt == 1 && !pathAndQuery.contains("/rest/2.0/search/am/asset")
+                    && !pathAndQuery.hasSuffix("/auth")
+                if ([409, 429, 503].contains(r.status) || classic401) && attempt < 6 {
+                    retries += 1
+                    let wait = Double(r.header("X-RateLimit-ToWait-Sec") ?? "0") ?? 0
+                    try await Task.sleep(nanoseconds: UInt64(max(0.05, min(wait, 5)) * 1e9))
+                    continue
+                }
+                return r
+            } catch where attempt < 6 {
+                retries += 1
+            }
+        }
+    }
+
+    func once(_ method: String, _ pathAndQuery: String, headers: [String: String] = [:],
               body: String? = nil) async throws -> Reply {
         let url = pathAndQuery.hasPrefix("http") ? URL(string: pathAndQuery)! : URL(string: base + pathAndQuery)!
         var r = URLRequest(url: url)
