@@ -82,6 +82,44 @@ final class RunningSim {
         return Reply(status: http.statusCode, headers: h, body: data)
     }
 
+    /// Sends a GET, waits (on a plain thread) until the server holds it, then sends a second
+    /// one; returns both replies in that order.
+    func overlapping(_ pathAndQuery: String, headers: [String: String]) async throws -> [Reply] {
+        var r = URLRequest(url: URL(string: base + pathAndQuery)!)
+        for (k, v) in headers { r.setValue(v, forHTTPHeaderField: k) }
+        let request = r
+        let sim = self.sim, session = self.session
+        return try await withCheckedThrowingContinuation { cont in
+            Thread {
+                let group = DispatchGroup()
+                let lock = NSLock()
+                var replies: [Int: Reply] = [:]
+                var failure: Error?
+                func start(_ i: Int) {
+                    group.enter()
+                    session.dataTask(with: request) { data, response, error in
+                        lock.lock()
+                        if let http = response as? HTTPURLResponse {
+                            var h: [String: String] = [:]
+                            for (k, v) in http.allHeaderFields { h[String(describing: k)] = String(describing: v) }
+                            replies[i] = Reply(status: http.statusCode, headers: h, body: data ?? Data())
+                        } else {
+                            failure = error ?? URLError(.badServerResponse)
+                        }
+                        lock.unlock()
+                        group.leave()
+                    }.resume()
+                }
+                let before = sim.requestCounts["vm"] ?? 0
+                start(0)
+                for _ in 0..<1000 where (sim.requestCounts["vm"] ?? 0) == before { Thread.sleep(forTimeInterval: 0.005) }
+                start(1)
+                group.wait()
+                if let failure { cont.resume(throwing: failure) } else { cont.resume(returning: [replies[0]!, replies[1]!]) }
+            }.start()
+        }
+    }
+
     var basic: [String: String] {
         ["Authorization": "Basic " + Data("quarry-demo:quarry-demo-password".utf8).base64EncodedString(),
          "X-Requested-With": "quarry-tests"]
