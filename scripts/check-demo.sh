@@ -15,7 +15,12 @@ check() {
     if "$@"; then passed=$((passed + 1)); echo "ok   $name"; else failed=$((failed + 1)); echo "FAIL $name"; fi
 }
 
-check "demo publishes a snapshot" "$bin" demo --output "$out/lake" --assets 500 --seed 7 --snapshot-date 2026-01-15 --log-format json
+demo() {
+    "$bin" demo --output "$out/lake" --assets 500 --seed 7 --snapshot-date 2026-01-15 --log-format json \
+        >"$out/demo.out" 2>"$out/demo.log" || { tail -20 "$out/demo.log"; return 1; }
+    grep -q '"message":"run.published"' "$out/demo.log"
+}
+check "demo publishes a snapshot (JSON log lines)" demo
 check "DuckDB reads every table as the manifest says" .venv/bin/python scripts/check-lake.py "$out/lake"
 echo "e2e: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
