@@ -72,6 +72,7 @@ public struct QualysSettings: Sendable, Equatable {
             && a.maxConcurrency == b.maxConcurrency && a.maxAttempts == b.maxAttempts
             && a.maxRateLimitWait == b.maxRateLimitWait && a.requestTimeout == b.requestTimeout
             && a.clientName == b.clientName && a.platform == b.platform && a.vmAPIVersion == b.vmAPIVersion
+            && a.incremental == b.incremental
     }
 
     /// `US1`… when given by name; nil with explicit URLs.
@@ -95,6 +96,8 @@ public struct QualysSettings: Sendable, Equatable {
     public var requestTimeout: Int
     /// Sent as `X-Requested-With` (required by the VM API).
     public var clientName: String
+    /// Pull only what changed since the last published night, where the API can say so.
+    public var incremental = IncrementalSettings()
 
     static func parse(_ q: inout ConfigObject) throws -> QualysSettings {
         let platform = try q.string("platform", oneOf: platforms.keys.sorted())
@@ -148,8 +151,17 @@ public struct QualysSettings: Sendable, Equatable {
             requestTimeout: try q.int("requestTimeoutSeconds", range: 1...3600) ?? 300,
             clientName: try q.string("clientName") ?? "quarry"
         )
+        var result = settings
+        if var inc = try q.object("incremental") {
+            result.incremental.enabled = try inc.bool("enabled") ?? result.incremental.enabled
+            result.incremental.fullPullEveryDays = try inc.int("fullPullEveryDays", range: 1...365)
+                ?? result.incremental.fullPullEveryDays
+            result.incremental.overlapMinutes = try inc.int("overlapMinutes", range: 0...10_080)
+                ?? result.incremental.overlapMinutes
+            try inc.rejectUnknownKeys()
+        }
         try q.rejectUnknownKeys()
-        return settings
+        return result
     }
 
     /// Accepts `https://…`, and `http://` only for loopback hosts.
@@ -169,6 +181,20 @@ public struct QualysSettings: Sendable, Equatable {
         let h = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
         return h == "localhost" || h == "::1" || h.hasPrefix("127.")
     }
+}
+
+/// Incremental pulls: Global AssetView (`assetLastUpdated`) and hostasset (`updated GREATER`)
+/// are asked only for what changed since the last published night, and the unchanged records
+/// come from `_state/sources/`. The VM host list has no "changed since" filter for host data
+/// (`vm_processed_after` follows scans), so it is always pulled whole.
+public struct IncrementalSettings: Sendable, Equatable {
+    public var enabled = true
+    /// A full pull at least this often, so that records deleted in Qualys leave the lake.
+    public var fullPullEveryDays = 7
+    /// The high-water mark is moved back by this much, for clock skew and late updates.
+    public var overlapMinutes = 60
+
+    public init() {}
 }
 
 public struct TransformSettings: Sendable, Equatable {

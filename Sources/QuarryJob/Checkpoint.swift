@@ -42,7 +42,7 @@ final class Checkpoint: @unchecked Sendable {
     }
 
     private func entryPath(_ api: SourceAPI) -> String { "\(dir)/\(api.rawValue).json" }
-    private func spoolPath(_ api: SourceAPI) -> String { "\(dir)/\(api.rawValue).spool" }
+    func spoolPath(_ api: SourceAPI) -> String { "\(dir)/\(api.rawValue).spool" }
 
     /// Where `api` stopped last time, if a checkpoint with the same settings exists.
     func entry(_ api: SourceAPI) -> Entry? {
@@ -105,6 +105,12 @@ final class Checkpoint: @unchecked Sendable {
         let tmp = entryPath(api) + ".tmp"
         FileManager.default.createFile(atPath: tmp, contents: data)
         _ = rename(tmp, entryPath(api))
+    }
+
+    /// Writes out and syncs the spool of `api` (every record of tonight's pull once extraction
+    /// and any replay of unchanged records are done); returns its length.
+    func finishSpool(_ api: SourceAPI) throws -> UInt64? {
+        try lock.withLock { writers[api] }?.flush()
     }
 
     /// Removes the checkpoint once its snapshot is published.

@@ -14,6 +14,8 @@ public struct DemoOptions: Sendable {
     public var excelCopy = false
     /// The pipeline file to start from; the default one when nil.
     public var pipeline: String?
+    /// Pull every API whole (no incremental pull).
+    public var full = false
 
     public init() {}
 }
@@ -47,7 +49,9 @@ public enum Demo {
                                          ("faults", options.simulator.faults.rawValue)])
         var job = JobOptions(config: config, snapshotDate: snapshotDate, credentials: credentials)
         let sim = options.simulator
-        job.origin = "simulator assets=\(sim.assets) seed=\(sim.seed) night=\(sim.night)"
+        // Nights of one tenant share an origin, so night 2 can pull incrementally from night 1.
+        job.origin = "simulator assets=\(sim.assets) seed=\(sim.seed)"
+        job.full = options.full
         return try await NightlyJob.run(job, logger: logger, counters: counters)
     }
 

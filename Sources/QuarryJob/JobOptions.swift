@@ -19,6 +19,8 @@ public struct JobOptions: Sendable {
     /// Names where the responses come from, for checkpoints, when the URLs do not (the demo's
     /// simulator listens on a new port each time).
     public var origin: String?
+    /// Pull every API whole tonight, whatever the incremental settings (`--full`).
+    public var full = false
 
     public init(config: PipelineConfig, snapshotDate: String? = nil, record: URL? = nil, replay: URL? = nil,
                 credentials: Credentials? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) {

@@ -69,6 +69,7 @@ public enum NightlyJob {
         try FileManager.default.createDirectory(atPath: outputDir, withIntermediateDirectories: true)
         let writer = try SnapshotWriter(outputDir: outputDir, snapshotDate: options.snapshotDate, runID: runID,
                                         tables: schemas.tables, settings: config.output, logger: logger)
+        let sources = SourceState(outputDir: outputDir)
         // Checkpoints make no sense when the responses come from a folder already.
         let checkpoint = options.replay == nil
             ? Checkpoint(outputDir: outputDir, snapshotDate: options.snapshotDate, settings: config.qualys,
@@ -90,9 +91,15 @@ public enum NightlyJob {
                 pipeline.stage("extract.\(api)", outputs: [fanIn]) { ctx in
                     var resumed = 0
                     let entry = checkpoint?.entry(api)
+                    let incremental = checkpoint.flatMap {
+                        sources.since(api, settings: config.qualys, fingerprint: $0.fingerprint,
+                                      snapshotDate: options.snapshotDate, forceFull: options.full)
+                    }
+                    let tracker = PullTracker(api: api, incremental: incremental != nil)
                     if let checkpoint, let entry {
                         try await checkpoint.replay(api, entry: entry, batchSize: config.batchSize,
                                                     counters: counters) { batch in
+                            tracker.saw(batch)
                             try await ctx.send(batch, to: records)
                         }
                         resumed = entry.records
@@ -100,19 +107,44 @@ public enum NightlyJob {
                                                               ("from", entry.cursor.position)])
                     }
                     try checkpoint?.open(api, entry: entry)
+                    if let incremental {
+                        ctx.logger.notice("extract.incremental", [
+                            ("api", api.rawValue), ("changed_since", Timestamp.format(Int64(incremental.since.timeIntervalSince1970))),
+                            ("last_full_pull", incremental.mark.lastFullPull),
+                        ])
+                    }
                     var summary = try await extractor.extract(
-                        api, batchSize: config.batchSize, resumeFrom: entry?.cursor,
+                        api, batchSize: config.batchSize, since: incremental?.since, resumeFrom: entry?.cursor,
                         onPage: { cursor in
                             try checkpoint?.pageDone(api, cursor: cursor, records: cursor.recordsDone,
                                                      counters: counters)
                         },
                         emit: { batch in
+                            tracker.saw(batch)
                             checkpoint?.append(api, batch)
                             try await ctx.send(batch, to: records)
                         }
                     )
                     summary.records += resumed
                     summary.pages = summary.cursor.pagesDone
+                    if let incremental {
+                        // The records that did not change come from last night's spool.
+                        let unchanged = try await sources.replay(
+                            api, mark: incremental.mark, skip: tracker.changedIDs, batchSize: config.batchSize
+                        ) { batch in
+                            tracker.sawUnchanged(batch)
+                            checkpoint?.append(api, batch)
+                            try await ctx.send(batch, to: records)
+                        }
+                        summary.records += unchanged
+                        tracker.unchanged = unchanged
+                    }
+                    if let length = try checkpoint?.finishSpool(api) {
+                        tracker.spoolLength = length
+                        tracker.lastFullPull = incremental?.mark.lastFullPull ?? options.snapshotDate
+                        tracker.records = summary.records
+                        collected.add(tracker)
+                    }
                     collected.add(summary)
                     ctx.logger.info("stage.finished", [("stage", "extract.\(api)"), ("records", summary.records),
                                                        ("pages", summary.pages), ("retries", summary.retries)])
@@ -164,7 +196,20 @@ public enum NightlyJob {
                 startedAt: Int64(started.timeIntervalSince1970), sources: sourceCounts, rejects: rejectCounts,
                 report: report.json
             ))
-            checkpoint?.clear()
+            if let checkpoint {
+                for t in collected.trackers {
+                    let mark = SourceState.Mark(fingerprint: checkpoint.fingerprint, highWaterMark: t.highWaterMark,
+                                                lastFullPull: t.lastFullPull, records: t.records,
+                                                spoolLength: t.spoolLength)
+                    do {
+                        try sources.promote(t.api, spool: checkpoint.spoolPath(t.api), mark: mark)
+                    } catch {
+                        // The snapshot is published; tomorrow pulls this API whole instead.
+                        logger.warning("state.sources_not_saved", [("api", t.api.rawValue), ("error", "\(error)")])
+                    }
+                }
+                checkpoint.clear()
+            }
             if let newState = collected.identity {
                 do {
                     try newState.save(path: state.identityPath)
@@ -211,6 +256,10 @@ extension NightlyJob {
             report.sources.append(.init(api: s.api.rawValue, records: s.records, pages: s.pages, requests: s.requests,
                                         retries: s.retries, http409: s.http409, duplicates: s.duplicates,
                                         repairs: s.repairs))
+            if let t = collected.trackers.first(where: { $0.api == s.api }), t.isIncremental {
+                report.sources[report.sources.count - 1].mode = "incremental"
+                report.sources[report.sources.count - 1].unchanged = t.unchanged
+            }
         }
         for r in counters.rejects { report.rejectsByReason["\(r.source): \(r.reason)", default: 0] += 1 }
         if let stats = collected.stats {
@@ -269,11 +318,43 @@ final class Collected: @unchecked Sendable {
     private var _stats: ResolveStats?
     private var _observer: ReportObserver?
 
+    private var _trackers: [PullTracker] = []
     func add(_ s: ExtractSummary) { lock.withLock { _summaries.append(s) } }
+    func add(_ t: PullTracker) { lock.withLock { _trackers.append(t) } }
+    var trackers: [PullTracker] { lock.withLock { _trackers } }
     func set(state: IdentityState, stats: ResolveStats) { lock.withLock { _identity = state; _stats = stats } }
     func set(observer: ReportObserver) { lock.withLock { _observer = observer } }
     var summaries: [ExtractSummary] { lock.withLock { _summaries } }
     var identity: IdentityState? { lock.withLock { _identity } }
     var stats: ResolveStats? { lock.withLock { _stats } }
     var observer: ReportObserver? { lock.withLock { _observer } }
+}
+
+/// What one API's pull tonight was: which records changed, and the high-water mark. Used by
+/// that API's extract stage only, then read after the pipeline has ended.
+final class PullTracker: @unchecked Sendable {
+    let api: SourceAPI
+    let isIncremental: Bool
+    private(set) var changedIDs = Set<String>()
+    private(set) var highWaterMark: String?
+    var unchanged = 0
+    var spoolLength: UInt64 = 0
+    var lastFullPull = ""
+    var records = 0
+
+    init(api: SourceAPI, incremental: Bool) {
+        self.api = api
+        isIncremental = incremental
+    }
+
+    /// Records the API sent tonight (or a resumed run spooled).
+    func saw(_ batch: [SourceRecord]) {
+        if isIncremental { for r in batch { changedIDs.insert(r.recordID) } }
+        highWaterMark = SourceState.latestModified(batch, api: api, after: highWaterMark)
+    }
+
+    /// Records taken unchanged from last night: they still bound the high-water mark.
+    func sawUnchanged(_ batch: [SourceRecord]) {
+        highWaterMark = SourceState.latestModified(batch, api: api, after: highWaterMark)
+    }
 }

@@ -15,6 +15,10 @@ public struct RunReport: Sendable, Equatable {
         public var http409: Int
         public var duplicates: Int
         public var repairs: Int
+        /// `full`, or `incremental` when only changes were asked for.
+        public var mode = "full"
+        /// Records taken from last night's spool because they did not change.
+        public var unchanged = 0
     }
 
     public struct Coverage: Sendable, Equatable {
@@ -56,7 +60,8 @@ public struct RunReport: Sendable, Equatable {
                     "api": .string(s.api), "records": .integer(Int64(s.records)), "pages": .integer(Int64(s.pages)),
                     "requests": .integer(Int64(s.requests)), "retries": .integer(Int64(s.retries)),
                     "http_409": .integer(Int64(s.http409)), "duplicates": .integer(Int64(s.duplicates)),
-                    "text_repairs": .integer(Int64(s.repairs)),
+                    "text_repairs": .integer(Int64(s.repairs)), "mode": .string(s.mode),
+                    "unchanged": .integer(Int64(s.unchanged)),
                 ])
             }),
             "records_by_sensor": ints(recordsBySensor),
@@ -100,7 +105,8 @@ public struct RunReport: Sendable, Equatable {
                 .map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         }
         for s in sources {
-            out.append("source \(s.api): \(s.records) records, \(s.pages) pages, \(s.requests) requests, "
+            let mode = s.mode == "full" ? "" : " (\(s.mode): \(s.records - s.unchanged) changed, \(s.unchanged) unchanged)"
+            out.append("source \(s.api): \(s.records) records\(mode), \(s.pages) pages, \(s.requests) requests, "
                 + "\(s.retries) retries, \(s.http409) 409s, \(s.duplicates) duplicates, \(s.repairs) repaired values")
         }
         if !recordsBySensor.isEmpty { out.append("records by sensor: \(sorted(recordsBySensor))") }

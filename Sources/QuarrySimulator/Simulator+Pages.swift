@@ -90,7 +90,7 @@ extension Simulator {
             return
         }
         if let g = gatewayLimiter {
-            switch g.acquire("gav") {
+            switch g.acquire("gav", now: limiterNow()) {
             case .rate(let seconds, let headers):
                 count("status.429")
                 responder.respond(429, headers + [("Retry-After", String(seconds)), json],
@@ -217,7 +217,7 @@ extension Simulator {
     /// Applies the classic limits; answers 409 itself and returns nil when blocked.
     func acquireClassic(_ api: String, _ responder: HTTPResponder) -> [(String, String)]? {
         let xml = ("Content-Type", "application/xml")
-        switch classicLimiter.acquire(api) {
+        switch classicLimiter.acquire(api, now: limiterNow()) {
         case .allowed(let headers):
             return headers
         case .concurrency(let running, let headers):

@@ -21,6 +21,9 @@ public final class Simulator: @unchecked Sendable {
     var oneShots: Set<String> = []
     var tokenSerial = 0
     let classicLimiter: Limiter
+    /// The clock the limits count with; tests freeze it so that a burst fills a window
+    /// however slowly a busy machine sends it.
+    var limiterNow: @Sendable () -> Double = { Date().timeIntervalSince1970 }
     let gatewayLimiter: Limiter?
 
     /// Data requests a token serves before it "expires" under the `auth` profile.

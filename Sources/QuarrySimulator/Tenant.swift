@@ -105,8 +105,12 @@ struct Tenant {
     func modified(_ p: MachinePlan, _ kind: RecordKind) -> Int64 {
         var change = p.touchNight
         switch kind {
-        case .staleScanner: change = p.ipEpoch - 1
-        case .agent: if let r = p.reimageNight, night >= r { change = min(change, r) }
+        // A stale scanner record shows the previous lease: it changes when the lease does.
+        case .staleScanner: change = p.ipEpoch
+        case .agent:
+            // An agent reports the machine's current address: a new DHCP lease is a change.
+            if p.dhcp { change = max(change, p.ipEpoch) }
+            if let r = p.reimageNight, night >= r { change = min(change, r) }
         default: if p.dhcp { change = max(change, p.ipEpoch) }
         }
         var d = Dice(seed, UInt64(p.index), UInt64(bitPattern: Int64(change)), UInt64(kind.rawValue) + 40)

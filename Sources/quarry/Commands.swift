@@ -24,7 +24,7 @@ enum Commands {
         let args = try Arguments(
             command: "run", words: words,
             options: ["output", "snapshot-date", "record", "replay", "log-format", "log-level"],
-            flags: ["excel-copy"]
+            flags: ["excel-copy", "full"]
         )
         let path = try args.onePositional("PIPELINE.json")
         let (logger, sink) = try makeLogger(args)
@@ -36,11 +36,13 @@ enum Commands {
         }
         let replay = try args.string("replay").map { try existingFolder($0, option: "--replay", args: args) }
         let record = args.string("record").map { URL(fileURLWithPath: $0) }
-        let options = JobOptions(config: config, snapshotDate: try args.date("snapshot-date"), record: record,
+        var options = JobOptions(config: config, snapshotDate: try args.date("snapshot-date"), record: record,
                                  replay: replay)
+        options.full = args.flags.contains("full")
         let counters = RunCounters()
+        let jobOptions = options
         let result = try await withProgress(sink: sink, counters: counters) {
-            try await NightlyJob.run(options, logger: logger, counters: counters)
+            try await NightlyJob.run(jobOptions, logger: logger, counters: counters)
         }
         finish(result, logger: logger)
         return .published
@@ -51,7 +53,7 @@ enum Commands {
             command: "demo", words: words,
             options: ["output", "assets", "seed", "night", "faults", "ground-truth", "snapshot-date", "log-format",
                       "log-level", "pipeline"],
-            flags: ["excel-copy"]
+            flags: ["excel-copy", "full"]
         )
         try args.noPositionals()
         let (logger, sink) = try makeLogger(args)
@@ -62,6 +64,7 @@ enum Commands {
         options.snapshotDate = try args.date("snapshot-date")
         options.excelCopy = args.flags.contains("excel-copy")
         options.pipeline = args.string("pipeline")
+        options.full = args.flags.contains("full")
         let counters = RunCounters()
         let demoOptions = options
         let result = try await withProgress(sink: sink, counters: counters) {

@@ -7,9 +7,11 @@ enum Help {
     USAGE
       quarry run PIPELINE.json [--output DIR] [--snapshot-date YYYY-MM-DD] [--record DIR] [--replay DIR]
                                [--full] [--excel-copy] [--log-format text|json] [--log-level LEVEL]
-          The nightly job: extract, map, deduplicate, publish one snapshot.
+          The nightly job: extract, map, deduplicate, publish one snapshot. --full pulls every API
+          whole instead of only what changed since the last published night.
       quarry demo [--output DIR] [--assets N] [--seed S] [--night K] [--faults PROFILE]
-                  [--ground-truth FILE] [--snapshot-date YYYY-MM-DD] [--log-format text|json]
+                  [--ground-truth FILE] [--snapshot-date YYYY-MM-DD] [--full] [--excel-copy]
+                  [--log-format text|json]
           Starts the built-in Qualys simulator on 127.0.0.1 and runs the default pipeline against it.
       quarry sim [--port P] [--assets N] [--seed S] [--night K] [--faults PROFILE] [--latency MS]
                  [--ground-truth FILE]

@@ -98,6 +98,8 @@ import Testing
 
     @Test func rateLimitAnswers409Code1965AndTheGateway429() async throws {
         let s = try RunningSim(SimulatorConfig(assets: 30, faults: .limits))
+        let frozen = Date().timeIntervalSince1970
+        s.sim.limiterNow = { frozen }
         var blocked: RunningSim.Reply?
         for _ in 0..<40 where blocked == nil {
             let r = try await s.call("POST", "/qps/rest/2.0/search/am/hostasset", headers: s.basic,
