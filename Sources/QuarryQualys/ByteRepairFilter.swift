@@ -61,12 +61,31 @@ struct ByteRepairFilter {
         }
         let base = buf.baseAddress.map { $0.assumingMemoryBound(to: UInt8.self) }
         while i < n {
-            // Fast path: plain printable ASCII that opens nothing in the current state.
+            // Fast path: plain ASCII (TAB, LF, CR and printable) that opens nothing in the
+            // current state. A `<` opens something only when `!` follows it.
             if let base, state == .markup {
                 while i < n {
                     let c = base[i]
-                    if c < 0x20 || c >= 0x80 || c == 0x26 || c == 0x3C { break }
-                    i += 1
+                    if c >= 0x20 && c < 0x80 && c != 0x26 {
+                        if c == 0x3C && (i + 1 == n || base[i + 1] == 0x21) { break }
+                        i += 1
+                    } else if c == 0x0A || c == 0x09 || c == 0x0D {
+                        i += 1
+                    } else {
+                        break
+                    }
+                }
+                if i == n { break }
+            } else if let base {
+                // Inside CDATA or a comment only `]` or `-` can start the end.
+                let stop: UInt8 = state == .cdata ? 0x5D : 0x2D
+                while i < n {
+                    let c = base[i]
+                    if (c >= 0x20 && c < 0x80 && c != stop) || c == 0x0A || c == 0x09 || c == 0x0D {
+                        i += 1
+                    } else {
+                        break
+                    }
                 }
                 if i == n { break }
             }
