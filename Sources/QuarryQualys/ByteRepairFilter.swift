@@ -64,6 +64,13 @@ struct ByteRepairFilter {
             // Fast path: plain ASCII (TAB, LF, CR and printable) that opens nothing in the
             // current state. A `<` opens something only when `!` follows it.
             if let base, state == .markup {
+                // Eight bytes at a time while none is special and no `<!` starts in them.
+                let raw = UnsafeRawPointer(base)
+                while i + 9 <= n {
+                    let x = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                    if !Self.plainWord(x, 0x26, 0x21) || base[i + 8] == 0x21 { break }
+                    i += 8
+                }
                 while i < n {
                     let c = base[i]
                     if c >= 0x20 && c < 0x80 && c != 0x26 {
@@ -79,6 +86,12 @@ struct ByteRepairFilter {
             } else if let base {
                 // Inside CDATA or a comment only `]` or `-` can start the end.
                 let stop: UInt8 = state == .cdata ? 0x5D : 0x2D
+                let raw = UnsafeRawPointer(base)
+                while i + 8 <= n {
+                    let x = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                    if !Self.plainWord(x, stop, stop) { break }
+                    i += 8
+                }
                 while i < n {
                     let c = base[i]
                     if (c >= 0x20 && c < 0x80 && c != stop) || c == 0x0A || c == 0x09 || c == 0x0D {
@@ -163,6 +176,19 @@ struct ByteRepairFilter {
         }
         flush(n, &out)
         return n
+    }
+
+    /// True when none of the eight bytes in `x` is below 0x20, at or above 0x80, `a` or `b`
+    /// (SWAR: a borrow into a byte's top bit marks a byte below the limit or equal to zero).
+    @inline(__always)
+    private static func plainWord(_ x: UInt64, _ a: UInt8, _ b: UInt8) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        let below20 = (x &- ones &* 0x20) & ~x
+        let ya = x ^ (ones &* UInt64(a)), yb = x ^ (ones &* UInt64(b))
+        let zeroA = (ya &- ones) & ~ya
+        let zeroB = (yb &- ones) & ~yb
+        return (x | below20 | zeroA | zeroB) & high == 0
     }
 
     // Instance constants: a static would cost a `swift_once` check per use on the hot path.
