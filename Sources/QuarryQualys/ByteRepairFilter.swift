@@ -62,42 +62,33 @@ struct ByteRepairFilter {
         let base = buf.baseAddress.map { $0.assumingMemoryBound(to: UInt8.self) }
         while i < n {
             // Fast path: plain ASCII (TAB, LF, CR and printable) that opens nothing in the
-            // current state. A `<` opens something only when `!` follows it.
-            if let base, state == .markup {
-                // Eight bytes at a time while none is special and no `<!` starts in them.
+            // current state: eight bytes at a time, a word holding TAB/LF/CR byte by byte.
+            // In markup a `<` opens something only when `!` follows it; inside CDATA or a
+            // comment only `]` or `-` can start the end.
+            if let base {
                 let raw = UnsafeRawPointer(base)
-                while i + 9 <= n {
-                    let x = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-                    if !Self.plainWord(x, 0x26, 0x21) || base[i + 8] == 0x21 { break }
-                    i += 8
-                }
-                while i < n {
-                    let c = base[i]
-                    if c >= 0x20 && c < 0x80 && c != 0x26 {
-                        if c == 0x3C && (i + 1 == n || base[i + 1] == 0x21) { break }
-                        i += 1
-                    } else if c == 0x0A || c == 0x09 || c == 0x0D {
-                        i += 1
-                    } else {
-                        break
+                let markup = state == .markup
+                let a: UInt8 = markup ? 0x26 : (state == .cdata ? 0x5D : 0x2D)
+                let b: UInt8 = markup ? 0x21 : a
+                var special = false
+                while i < n && !special {
+                    while i + 9 <= n {
+                        let x = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                        if !Self.plainWord(x, a, b) || base[i + 8] == 0x21 { break }
+                        i += 8
                     }
-                }
-                if i == n { break }
-            } else if let base {
-                // Inside CDATA or a comment only `]` or `-` can start the end.
-                let stop: UInt8 = state == .cdata ? 0x5D : 0x2D
-                let raw = UnsafeRawPointer(base)
-                while i + 8 <= n {
-                    let x = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-                    if !Self.plainWord(x, stop, stop) { break }
-                    i += 8
-                }
-                while i < n {
-                    let c = base[i]
-                    if (c >= 0x20 && c < 0x80 && c != stop) || c == 0x0A || c == 0x09 || c == 0x0D {
-                        i += 1
-                    } else {
-                        break
+                    let end = min(i + 8, n)
+                    while i < end {
+                        let c = base[i]
+                        if c >= 0x20 && c < 0x80 && c != a {
+                            if markup && c == 0x3C && (i + 1 == n || base[i + 1] == 0x21) { special = true; break }
+                            i += 1
+                        } else if c == 0x0A || c == 0x09 || c == 0x0D {
+                            i += 1
+                        } else {
+                            special = true
+                            break
+                        }
                     }
                 }
                 if i == n { break }
