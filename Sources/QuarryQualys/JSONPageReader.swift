@@ -146,6 +146,10 @@ private struct JSONScanner {
     /// Reads the key whose opening quote is at `i` and returns its path node below `parent`.
     mutating func key(of parent: Int32, after previous: Int32) throws -> Int32 {
         let start = i + 1
+        if let hit = paths.predictedInPlace(of: parent, after: previous, in: buf, at: start) {
+            i = hit.end + 1
+            return hit.node
+        }
         var j = start
         while j < buf.count {
             let c = buf[j]
@@ -414,6 +418,8 @@ private struct KeyPaths {
     private(set) var paths: [String] = [""]
     private(set) var kinds: [Kind] = [.known]
     private var keyBytes: [[UInt8]] = [[]]
+    /// True when the key is written as is in JSON: no quote, backslash or control byte.
+    private var plain: [Bool] = [true]
     private var nextSibling: [Int32] = [-1]
     private var firstChild: [Int32] = [-1]
     private var index: [ChildKey: Int32] = [:]
@@ -423,6 +429,22 @@ private struct KeyPaths {
     private struct ChildKey: Hashable {
         var parent: Int32
         var key: String
+    }
+
+    /// The node predicted for the key after `previous` under `parent`, if the raw key text
+    /// at `start` in `buf` is its key followed by the closing quote; `end` is that quote.
+    func predictedInPlace(of parent: Int32, after previous: Int32, in buf: UnsafeRawBufferPointer, at start: Int)
+        -> (node: Int32, end: Int)?
+    {
+        let guess = previous >= 0 ? nextSibling[Int(previous)] : firstChild[Int(parent)]
+        guard guess >= 0, plain[Int(guess)] else { return nil }
+        let bytes = keyBytes[Int(guess)]
+        let end = start + bytes.count
+        guard end < buf.count, buf[end] == UInt8(ascii: "\"") else { return nil }
+        let same = bytes.withUnsafeBytes { b in
+            b.count == 0 || memcmp(b.baseAddress!, buf.baseAddress! + start, b.count) == 0
+        }
+        return same ? (guess, end) : nil
     }
 
     /// The node predicted for the key after `previous` under `parent`, if its bytes match.
@@ -451,6 +473,7 @@ private struct KeyPaths {
             paths.append(parent == 0 ? key : paths[Int(parent)] + "." + key)
             kinds.append(kind)
             keyBytes.append(Array(key.utf8))
+            plain.append(!key.utf8.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") })
             nextSibling.append(-1)
             firstChild.append(-1)
             index[lookup] = id

@@ -121,4 +121,18 @@ import Testing
         #expect(p.unknownElements == ["zzz": 1])
         #expect(p.value("hasMore") == "0")
     }
+
+    /// A key written with escapes is never matched against the raw text of the next asset.
+    @Test func jsonEscapedKeysAreDecodedEveryTime() throws {
+        let json = #"""
+            {"assetListData":{"asset":[
+             {"assetId":1,"hardware":{"q\"k":"x","a\u0062":"y","ab":"z"}},
+             {"assetId":2,"hardware":{"q\"k":"x2","ab":"z2","a\u0062":"y2"}}]}}
+            """#
+        let p = try JSONPageReader.read(Data(json.utf8), page: 1)
+        #expect(p.records.map(\.recordID) == ["1", "2"])
+        #expect(p.records[0].fields.map(\.path) == ["assetId", "hardware.q\"k", "hardware.ab", "hardware.ab"])
+        #expect(p.records[1].fields.map(\.value) == ["2", "x2", "z2", "y2"])
+        #expect(p.records[1].fields.map(\.path) == ["assetId", "hardware.q\"k", "hardware.ab", "hardware.ab"])
+    }
 }
