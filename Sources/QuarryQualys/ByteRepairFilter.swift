@@ -44,6 +44,25 @@ struct ByteRepairFilter {
         }
     }
 
+    /// Like `process` (not final), but when `input` passes unchanged (nothing carried in,
+    /// held back or replaced, `out` empty) appends nothing and returns true: the caller
+    /// then uses `input` itself and saves a copy.
+    mutating func processPassingThrough(_ input: UnsafeRawBufferPointer, into out: inout [UInt8]) -> Bool {
+        guard carry.isEmpty, out.isEmpty else {
+            process(input, isFinal: false, into: &out)
+            return false
+        }
+        passThrough = true
+        passedThrough = false
+        let used = scan(input, isFinal: false, into: &out)
+        passThrough = false
+        if used < input.count { carry.append(contentsOf: input[used...]) }
+        return passedThrough
+    }
+
+    private var passThrough = false
+    private var passedThrough = false
+
     private mutating func emitMarker(_ kind: UInt8, into out: inout [UInt8]) {
         out.append(0xEF)
         out.append(0xB7)
@@ -164,6 +183,10 @@ struct ByteRepairFilter {
                 i += length
                 runStart = i
             }
+        }
+        if passThrough && runStart == 0 && out.isEmpty {
+            passedThrough = true
+            return n
         }
         flush(n, &out)
         return n

@@ -40,7 +40,22 @@ public final class XMLPageReader {
 
     /// Feeds the next piece of the body. Calls `xmlParseChunk`.
     public func feed(_ bytes: UnsafeRawBufferPointer) throws {
-        filter.process(bytes, isFinal: false, into: &filtered)
+        if let ctxt, filtered.isEmpty {
+            if filter.processPassingThrough(bytes, into: &filtered) {
+                // Clean bytes go to libxml2 as they are, without a copy.
+                state.pointee.hasRepairs = filter.repairs > 0
+                if let failure { throw failure }
+                if bytes.isEmpty { return }
+                let code = bytes.withMemoryRebound(to: CChar.self) {
+                    xmlParseChunk(ctxt, $0.baseAddress, Int32($0.count), 0)
+                }
+                if let failure { throw failure }
+                if code != 0 { throw error(from: ctxt, fallback: "libxml2 error \(code)") }
+                return
+            }
+        } else {
+            filter.process(bytes, isFinal: false, into: &filtered)
+        }
         state.pointee.hasRepairs = filter.repairs > 0
         try push(terminate: false)
     }

@@ -44,6 +44,27 @@ import Testing
         #expect(control.0 == Array("<a>1234567".utf8) + [0xEF, 0xB7, 0x90] + Array("9</a>".utf8))
     }
 
+    /// Clean bytes pass through without a copy; anything repaired or held back is copied.
+    @Test func cleanChunksPassThrough() {
+        var filter = ByteRepairFilter()
+        var out: [UInt8] = []
+        let clean = Array("<a>plain text, no specials</a>".utf8)
+        #expect(clean.withUnsafeBytes { filter.processPassingThrough($0, into: &out) })
+        #expect(out.isEmpty)
+        let dirty = Array("<b>x\u{1}y</b>".utf8)
+        #expect(!dirty.withUnsafeBytes { filter.processPassingThrough($0, into: &out) })
+        #expect(out == Array("<b>x".utf8) + [0xEF, 0xB7, 0x90] + Array("y</b>".utf8))
+        out.removeAll()
+        let cut = Array("<c>caf".utf8) + [0xC3]
+        #expect(!cut.withUnsafeBytes { filter.processPassingThrough($0, into: &out) })
+        #expect(out == Array("<c>caf".utf8))
+        out.removeAll()
+        let rest: [UInt8] = [0xA9] + Array("</c>".utf8)
+        #expect(!rest.withUnsafeBytes { filter.processPassingThrough($0, into: &out) })
+        #expect(out == [0xC3, 0xA9] + Array("</c>".utf8))
+        #expect(filter.repairs == 1)
+    }
+
     /// Records whose children change order, repeat, appear late or are unknown: predicted
     /// paths must never give a value the wrong path.
     @Test(arguments: [1, 5, 64 * 1024])
