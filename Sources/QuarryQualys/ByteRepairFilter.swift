@@ -44,6 +44,25 @@ struct ByteRepairFilter {
         }
     }
 
+    /// Like `process` (not final), but when `input` passes unchanged (nothing carried in,
+    /// held back or replaced, `out` empty) appends nothing and returns true: the caller
+    /// then uses `input` itself and saves a copy.
+    mutating func processPassingThrough(_ input: UnsafeRawBufferPointer, into out: inout [UInt8]) -> Bool {
+        guard carry.isEmpty, out.isEmpty else {
+            process(input, isFinal: false, into: &out)
+            return false
+        }
+        passThrough = true
+        passedThrough = false
+        let used = scan(input, isFinal: false, into: &out)
+        passThrough = false
+        if used < input.count { carry.append(contentsOf: input[used...]) }
+        return passedThrough
+    }
+
+    private var passThrough = false
+    private var passedThrough = false
+
     private mutating func emitMarker(_ kind: UInt8, into out: inout [UInt8]) {
         out.append(0xEF)
         out.append(0xB7)
@@ -61,12 +80,35 @@ struct ByteRepairFilter {
         }
         let base = buf.baseAddress.map { $0.assumingMemoryBound(to: UInt8.self) }
         while i < n {
-            // Fast path: plain printable ASCII that opens nothing in the current state.
-            if let base, state == .markup {
-                while i < n {
-                    let c = base[i]
-                    if c < 0x20 || c >= 0x80 || c == 0x26 || c == 0x3C { break }
-                    i += 1
+            // Fast path: plain ASCII (TAB, LF, CR and printable) that opens nothing in the
+            // current state: eight bytes at a time, a word holding TAB/LF/CR byte by byte.
+            // In markup a `<` opens something only when `!` follows it; inside CDATA or a
+            // comment only `]` or `-` can start the end.
+            if let base {
+                let raw = UnsafeRawPointer(base)
+                let markup = state == .markup
+                let a: UInt8 = markup ? 0x26 : (state == .cdata ? 0x5D : 0x2D)
+                let b: UInt8 = markup ? 0x21 : a
+                var special = false
+                while i < n && !special {
+                    while i + 9 <= n {
+                        let x = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                        if !Self.plainWord(x, a, b) || base[i + 8] == 0x21 { break }
+                        i += 8
+                    }
+                    let end = min(i + 8, n)
+                    while i < end {
+                        let c = base[i]
+                        if c >= 0x20 && c < 0x80 && c != a {
+                            if markup && c == 0x3C && (i + 1 == n || base[i + 1] == 0x21) { special = true; break }
+                            i += 1
+                        } else if c == 0x0A || c == 0x09 || c == 0x0D {
+                            i += 1
+                        } else {
+                            special = true
+                            break
+                        }
+                    }
                 }
                 if i == n { break }
             }
@@ -142,8 +184,25 @@ struct ByteRepairFilter {
                 runStart = i
             }
         }
+        if passThrough && runStart == 0 && out.isEmpty {
+            passedThrough = true
+            return n
+        }
         flush(n, &out)
         return n
+    }
+
+    /// True when none of the eight bytes in `x` is below 0x20, at or above 0x80, `a` or `b`
+    /// (SWAR: a borrow into a byte's top bit marks a byte below the limit or equal to zero).
+    @inline(__always)
+    private static func plainWord(_ x: UInt64, _ a: UInt8, _ b: UInt8) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        let below20 = (x &- ones &* 0x20) & ~x
+        let ya = x ^ (ones &* UInt64(a)), yb = x ^ (ones &* UInt64(b))
+        let zeroA = (ya &- ones) & ~ya
+        let zeroB = (yb &- ones) & ~yb
+        return (x | below20 | zeroA | zeroB) & high == 0
     }
 
     // Instance constants: a static would cost a `swift_once` check per use on the hot path.

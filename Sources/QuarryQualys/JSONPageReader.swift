@@ -47,9 +47,12 @@ private struct JSONScanner {
     var i = 0
     var result = ParsedPage()
     var fields: [SourceField] = []
+    var recordID: String?
     var counter: Int32 = 0
     var invalidUTF8 = 0
     var repairs: [TextRepair] = []
+    /// Key paths below the asset, interned once per page (see `child(of:after:key:)`).
+    var paths = KeyPaths()
 
     init(buf: UnsafeRawBufferPointer, page: Int, known: Set<String>?) {
         self.buf = buf
@@ -91,12 +94,12 @@ private struct JSONScanner {
         skipSpace()
         guard peek() == UInt8(ascii: "{") else { throw fail("expected an asset object") }
         let position = result.records.count + result.rejects.count + 1
-        fields.removeAll(keepingCapacity: true)
         repairs.removeAll()
+        recordID = nil
         counter = 0
-        try object(prefix: "", group: 0, topLevel: true)
+        try object(node: 0, group: 0)
         let locator = Locator(api: .gav, page: page, position: position)
-        let id = fields.first { $0.path == "assetId" }?.value ?? ""
+        let id = recordID ?? ""
         if id.isEmpty {
             let excerpt = fields.prefix(12).map { "\($0.path)=\($0.value)" }.joined(separator: " ")
             result.rejects.append(Reject(source: "gav", locator: locator.description,
@@ -105,32 +108,80 @@ private struct JSONScanner {
             result.records.append(SourceRecord(api: .gav, recordID: id, locator: locator, fields: fields,
                                                repairs: repairs))
         }
+        // The record now owns the old storage: start a new one of the same size.
+        let size = fields.count
+        fields = []
+        fields.reserveCapacity(size)
     }
 
-    mutating func object(prefix: String, group: Int32, topLevel: Bool) throws {
+    /// An object below the asset (`node` 0 is the asset itself) whose `{` is at `i`.
+    mutating func object(node: Int32, group: Int32) throws {
         try expect(UInt8(ascii: "{"))
-        try members { s, key in
-            if topLevel, let known = s.known, !known.contains(key) {
-                s.result.unknownElements[key, default: 0] += 1
-                try s.skipValue()
-                return
+        skipSpace()
+        if peek() == UInt8(ascii: "}") { i += 1; return }
+        var previous: Int32 = -1
+        while true {
+            skipSpace()
+            guard peek() == UInt8(ascii: "\"") else { throw fail("expected a key in quotes") }
+            let child = try key(of: node, after: previous)
+            previous = child
+            skipSpace()
+            try expect(UInt8(ascii: ":"))
+            if paths.kinds[Int(child)] == .unknown {
+                result.unknownElements[paths.keys[Int(child)], default: 0] += 1
+                try skipValue()
+            } else {
+                try value(node: child, group: group)
             }
-            try s.value(path: prefix.isEmpty ? key : prefix + "." + key, group: group)
+            skipSpace()
+            let c = peek()
+            i += 1
+            if c == UInt8(ascii: ",") { continue }
+            if c == UInt8(ascii: "}") { return }
+            i -= 1
+            throw fail("expected , or } in an object")
         }
     }
 
-    mutating func value(path: String, group: Int32) throws {
+    /// Reads the key whose opening quote is at `i` and returns its path node below `parent`.
+    mutating func key(of parent: Int32, after previous: Int32) throws -> Int32 {
+        let start = i + 1
+        if let hit = paths.predictedInPlace(of: parent, after: previous, in: buf, at: start) {
+            i = hit.end + 1
+            return hit.node
+        }
+        var j = start
+        while j < buf.count {
+            let c = buf[j]
+            if c == UInt8(ascii: "\"") { break }
+            if c == UInt8(ascii: "\\") || c >= 0x80 {
+                // Rare: an escaped or non-ASCII key goes through the full string decoder.
+                let text = try string()
+                return paths.child(of: parent, after: previous, key: text, known: known)
+            }
+            j += 1
+        }
+        guard j < buf.count else { throw fail("unterminated string") }
+        i = j + 1
+        let raw = UnsafeRawBufferPointer(rebasing: buf[start..<j])
+        if let hit = paths.predicted(of: parent, after: previous, key: raw) { return hit }
+        return paths.child(of: parent, after: previous, key: String(decoding: raw, as: UTF8.self), known: known)
+    }
+
+    mutating func value(node: Int32, group: Int32) throws {
         skipSpace()
         switch peek() {
         case UInt8(ascii: "{"):
             counter += 1
-            try object(prefix: path, group: counter, topLevel: false)
+            try object(node: node, group: counter)
         case UInt8(ascii: "["):
             i += 1
-            try elements { s in try s.value(path: path, group: group) }
+            try elements { s in try s.value(node: node, group: group) }
         default:
             let before = invalidUTF8
+            let path = paths.paths[Int(node)]
             if let text = try scalarOrSkip() {
+                if node == paths.idNode && recordID == nil { recordID = text }
                 fields.append(SourceField(path: path, value: text, group: group))
             }
             if invalidUTF8 > before { noteRepair(path: path, count: invalidUTF8 - before) }
@@ -353,5 +404,82 @@ private struct JSONScanner {
             if buf[k] == 0x0A { line += 1; column = 1 } else { column += 1 }
         }
         return .malformedPage(api: .gav, page: page, line: line, column: column, message: message)
+    }
+}
+
+/// Key paths below the asset object, interned per page: a trie of keys whose nodes are
+/// found by predicting each key from the key that preceded it in the same object last
+/// time (assets repeat their shape), so a key costs one byte compare, not a String.
+private struct KeyPaths {
+    enum Kind { case known, unknown }
+
+    /// Node 0 is the asset object itself.
+    private(set) var keys: [String] = [""]
+    private(set) var paths: [String] = [""]
+    private(set) var kinds: [Kind] = [.known]
+    private var keyBytes: [[UInt8]] = [[]]
+    /// True when the key is written as is in JSON: no quote, backslash or control byte.
+    private var plain: [Bool] = [true]
+    private var nextSibling: [Int32] = [-1]
+    private var firstChild: [Int32] = [-1]
+    private var index: [ChildKey: Int32] = [:]
+    /// The node of the asset's `assetId`, once seen.
+    private(set) var idNode: Int32 = -1
+
+    private struct ChildKey: Hashable {
+        var parent: Int32
+        var key: String
+    }
+
+    /// The node predicted for the key after `previous` under `parent`, if the raw key text
+    /// at `start` in `buf` is its key followed by the closing quote; `end` is that quote.
+    func predictedInPlace(of parent: Int32, after previous: Int32, in buf: UnsafeRawBufferPointer, at start: Int)
+        -> (node: Int32, end: Int)?
+    {
+        let guess = previous >= 0 ? nextSibling[Int(previous)] : firstChild[Int(parent)]
+        guard guess >= 0, plain[Int(guess)] else { return nil }
+        let bytes = keyBytes[Int(guess)]
+        let end = start + bytes.count
+        guard end < buf.count, buf[end] == UInt8(ascii: "\"") else { return nil }
+        let same = bytes.withUnsafeBytes { b in
+            b.count == 0 || memcmp(b.baseAddress!, buf.baseAddress! + start, b.count) == 0
+        }
+        return same ? (guess, end) : nil
+    }
+
+    /// The node predicted for the key after `previous` under `parent`, if its bytes match.
+    func predicted(of parent: Int32, after previous: Int32, key: UnsafeRawBufferPointer) -> Int32? {
+        let guess = previous >= 0 ? nextSibling[Int(previous)] : firstChild[Int(parent)]
+        guard guess >= 0 else { return nil }
+        let bytes = keyBytes[Int(guess)]
+        guard bytes.count == key.count else { return nil }
+        let same = bytes.withUnsafeBytes { b in
+            b.count == 0 || memcmp(b.baseAddress!, key.baseAddress!, b.count) == 0
+        }
+        return same ? guess : nil
+    }
+
+    /// The node for `key` under `parent` (created on first sight); remembers it as the
+    /// successor of `previous`.
+    mutating func child(of parent: Int32, after previous: Int32, key: String, known: Set<String>?) -> Int32 {
+        let lookup = ChildKey(parent: parent, key: key)
+        let id: Int32
+        if let found = index[lookup] {
+            id = found
+        } else {
+            id = Int32(keys.count)
+            let kind: Kind = parent == 0 && known.map({ !$0.contains(key) }) == true ? .unknown : .known
+            keys.append(key)
+            paths.append(parent == 0 ? key : paths[Int(parent)] + "." + key)
+            kinds.append(kind)
+            keyBytes.append(Array(key.utf8))
+            plain.append(!key.utf8.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") })
+            nextSibling.append(-1)
+            firstChild.append(-1)
+            index[lookup] = id
+            if parent == 0 && key == "assetId" { idNode = id }
+        }
+        if previous >= 0 { nextSibling[Int(previous)] = id } else { firstChild[Int(parent)] = id }
+        return id
     }
 }
