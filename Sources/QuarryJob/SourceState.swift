@@ -3,6 +3,10 @@
 import Foundation
 import QuarryCore
 
+// TODO(data): an incremental night cannot see records deleted in Qualys; they stay in the lake
+// until the next full pull (`fullPullEveryDays`). A cheap ID-only listing (GAV `includeFields`)
+// would let every night drop them; it matters when assets are purged often.
+
 /// `_state/sources/<api>.spool` holds every record of `api` in the last published snapshot
 /// and `<api>.json` when and how it was pulled. With them, a night can ask an API only for
 /// what changed since then and take the rest from the spool.
