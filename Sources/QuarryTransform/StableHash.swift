@@ -22,6 +22,15 @@ enum StableHash {
         return h == 0 ? 1 : h
     }
 
+    /// `text(a + separator + b)` without building the joined string.
+    static func text(_ a: String, _ separator: UInt8, _ b: String) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for x in a.utf8 { h = (h ^ UInt64(x)) &* 0x0000_0100_0000_01b3 }
+        h = (h ^ UInt64(separator)) &* 0x0000_0100_0000_01b3
+        for x in b.utf8 { h = (h ^ UInt64(x)) &* 0x0000_0100_0000_01b3 }
+        return h == 0 ? 1 : h
+    }
+
     /// Final avalanche so that near-equal inputs give unrelated uids (splitmix64 finaliser).
     static func mix(_ x: UInt64) -> UInt64 {
         var z = x &+ 0x9e37_79b9_7f4a_7c15
