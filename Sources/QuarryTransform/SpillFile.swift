@@ -37,13 +37,16 @@ final class SpillFile {
     func append(_ evidence: [Evidence]) throws -> Int {
         offsets.append(written + UInt64(buffer.count))
         let start = buffer.count
-        buffer.append(contentsOf: [0, 0, 0, 0])
+        for _ in 0..<4 { buffer.append(0) }
         for e in evidence {
-            let bytes = Array(e.value.utf8.prefix(65_535))
-            buffer.append(e.role.rawValue)
-            buffer.append(UInt8(bytes.count & 0xFF))
-            buffer.append(UInt8(bytes.count >> 8))
-            buffer.append(contentsOf: bytes)
+            var value = e.value
+            value.withUTF8 { all in
+                let bytes = UnsafeBufferPointer(rebasing: all.prefix(65_535))
+                buffer.append(e.role.rawValue)
+                buffer.append(UInt8(bytes.count & 0xFF))
+                buffer.append(UInt8(bytes.count >> 8))
+                buffer.append(contentsOf: bytes)
+            }
         }
         let len = UInt32(buffer.count - start - 4)
         for i in 0..<4 { buffer[start + i] = UInt8((len >> (8 * UInt32(i))) & 0xFF) }
