@@ -124,11 +124,7 @@ extension Normaliser {
                 if let u = fast { out.values = [u] } else { out.invalid = [t] }
                 return out
             }
-            var u = t.lowercased()
-            if u.hasPrefix("{") && u.hasSuffix("}") && u.count >= 2 { u = String(u.dropFirst().dropLast()) }
-            let hex = u.filter { $0 != "-" }
-            let placeholder = hex.allSatisfy({ $0 == "0" }) || hex.allSatisfy({ $0 == "f" })
-            if placeholder { out.invalid = [t] } else { out.values = [u] }
+            if let u = Normaliser.uuidGeneral(t) { out.values = [u] } else { out.invalid = [t] }
         case .serial:
             if Normaliser.isSerialPlaceholder(t) {
                 out.invalid = [t]
@@ -143,7 +139,11 @@ extension Normaliser {
 
     /// Replaces C0 controls and DEL: TAB/LF/CR by a space, the others by U+FFFD.
     static func replaceControls(_ s: String, keepingWhiteSpace: Bool = false) -> (String, Int) {
-        guard s.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) else { return (s, 0) }
+        let hasControls = withBytes(s) { b in
+            for x in b where x < 0x20 || x == 0x7F { return true }
+            return false
+        }
+        guard hasControls else { return (s, 0) }
         var out = String.UnicodeScalarView()
         var n = 0
         for u in s.unicodeScalars {
@@ -254,8 +254,41 @@ extension Normaliser {
         }
     }
 
+    /// The `uuid` normaliser on any text: the value, or nil for an all-zero / all-F placeholder.
+    static func uuidGeneral(_ t: String) -> String? {
+        var u = t.lowercased()
+        if u.hasPrefix("{") && u.hasSuffix("}") && u.count >= 2 { u = String(u.dropFirst().dropLast()) }
+        let hex = u.filter { $0 != "-" }
+        let placeholder = hex.allSatisfy({ $0 == "0" }) || hex.allSatisfy({ $0 == "f" })
+        return placeholder ? nil : u
+    }
+
+    /// `isSerialPlaceholder` on Characters (the reference for the byte version).
+    static func isSerialPlaceholderGeneral(_ t: String) -> Bool {
+        serialPlaceholders.contains(t.lowercased()) || t.allSatisfy({ $0 == "0" || $0 == " " })
+    }
+
     static func collapseSpaces(_ s: String) -> String {
-        s.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }).joined(separator: " ")
+        // ASCII: drop empty pieces between the separators, join with one space (as `split` does).
+        let ascii: String? = withBytes(s) { b in
+            // CR LF is one Character, which `split` does not take for a separator.
+            guard !b.contains(where: { $0 >= 0x80 || $0 == 13 }) else { return nil }
+            return String(unsafeUninitializedCapacity: b.count) { out in
+                var n = 0, pendingSpace = false
+                for x in b {
+                    if x == 32 || x == 9 || x == 10 || x == 13 {
+                        pendingSpace = n > 0
+                    } else {
+                        if pendingSpace { out[n] = 32; n += 1; pendingSpace = false }
+                        out[n] = x
+                        n += 1
+                    }
+                }
+                return n
+            }
+        }
+        if let ascii { return ascii }
+        return s.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }).joined(separator: " ")
     }
 
     static func unique(_ a: [String]) -> [String] {
@@ -282,6 +315,15 @@ extension Normaliser {
     /// `web-01.example.com.` → `web-01`; an IP address is not a host name.
     static func shortHostname(_ s: String) -> String? {
         if let fast = hostnameASCII(s, full: false) { return fast }
+        return hostnameGeneral(s, full: false)
+    }
+
+    /// `shortHostname` (`full` false) or `fqdn` (`full` true) on any text.
+    static func hostnameGeneral(_ s: String, full: Bool) -> String? {
+        full ? fqdnGeneral(s) : shortHostnameGeneral(s)
+    }
+
+    static func shortHostnameGeneral(_ s: String) -> String? {
         var t = s.lowercased()
         while t.hasSuffix(".") { t.removeLast() }
         if t.isEmpty || t.hasPrefix(".") || t.utf8.contains(32) { return nil }
@@ -292,6 +334,10 @@ extension Normaliser {
     /// `WEB-01.Example.com.` → `web-01.example.com`; `half-163.` and `.example.com` → nil.
     static func fqdn(_ s: String) -> String? {
         if let fast = hostnameASCII(s, full: true) { return fast }
+        return fqdnGeneral(s)
+    }
+
+    static func fqdnGeneral(_ s: String) -> String? {
         var t = s.lowercased()
         while t.hasSuffix(".") { t.removeLast() }
         let b = Array(t.utf8)
@@ -431,6 +477,11 @@ extension Normaliser {
     /// `0:50:56:a:b:2` → `00:50:56:0a:0b:02`. Nil for other shapes, all-zero and broadcast.
     static func mac(_ s: String) -> String? {
         if let fast = macASCII(s) { return fast }
+        return macGeneral(s)
+    }
+
+    /// `mac` on Characters (non-ASCII text; the reference for `macASCII`).
+    static func macGeneral(_ s: String) -> String? {
         let t = s.lowercased()
         var hex = ""
         let parts = t.split(whereSeparator: { $0 == ":" || $0 == "-" }).map(String.init)
@@ -463,8 +514,12 @@ extension Normaliser {
         switch withBytes(s, { b in b.contains(0) ? nil : isIPv4(b) }) {
         case .some(true): return s
         case .some(false): return nil
-        case .none: break
+        case .none: return canonicalIPv4ViaInet(s)
         }
+    }
+
+    /// `canonicalIPv4` through `inet_pton` / `inet_ntop` (text with a NUL; the reference).
+    static func canonicalIPv4ViaInet(_ s: String) -> String? {
         var addr = in_addr()
         guard s.withCString({ inet_pton(AF_INET, $0, &addr) }) == 1 else { return nil }
         var buf = [CChar](repeating: 0, count: Int(INET_ADDRSTRLEN))

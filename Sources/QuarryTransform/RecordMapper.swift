@@ -107,6 +107,7 @@ struct RecordMapper {
         var row: Row = []
         row.reserveCapacity(columns.count)
         var evidence: [Evidence] = []
+        evidence.reserveCapacity(16)
         for ci in columns.indices {
             let begin = cursor
             while cursor < hits.count && Int(hits[cursor] >> 42) == ci { cursor += 1 }
@@ -128,7 +129,8 @@ struct RecordMapper {
                 }
                 for v in n.values where !values.contains(v) {
                     values.append(v)
-                    repairedFlags.append(!repairedPaths.isEmpty && repairedPaths.contains(f.path))
+                    // Kept only when the record has repairs (else every flag is false).
+                    if !repairedPaths.isEmpty { repairedFlags.append(repairedPaths.contains(f.path)) }
                 }
                 if c.type != .stringList && !values.isEmpty { break }
             }
@@ -142,9 +144,10 @@ struct RecordMapper {
             }
             row.append(cell(values, column: c, counters: counters))
             if let role = c.role {
-                for (v, r) in zip(values, repairedFlags) {
+                for (vi, v) in values.enumerated() {
                     if role == .mac && Self.isSharedMAC(v) { continue }
-                    evidence.append(Evidence(role: role, value: v, repaired: r))
+                    let repaired = !repairedFlags.isEmpty && repairedFlags[vi]
+                    evidence.append(Evidence(role: role, value: v, repaired: repaired))
                 }
             }
         }
@@ -224,6 +227,11 @@ struct RecordMapper {
             return false
         }
         if let ascii { return ascii }
+        return isPassiveGeneral(source)
+    }
+
+    /// `isPassive` on upper-cased text of any script (the reference for the byte version).
+    static func isPassiveGeneral(_ source: String) -> Bool {
         let hay = Array(source.uppercased().utf8), needle = Array("PASSIVE".utf8)
         guard hay.count >= needle.count else { return false }
         return (0...(hay.count - needle.count)).contains { i in hay[i..<(i + needle.count)].elementsEqual(needle) }
