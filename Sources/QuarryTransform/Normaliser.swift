@@ -171,29 +171,33 @@ extension Normaliser {
 
     /// Whether `collapseSpaces` could change `s` (a trimmed string): false means it returns `s`.
     static func hasSpaceRuns(_ s: String) -> Bool {
-        var previousSpace = true  // a leading space would be dropped
-        for b in s.utf8 {
-            if b == 9 || b == 10 || b == 13 { return true }
-            if b == 32 {
-                if previousSpace { return true }
-                previousSpace = true
-            } else {
-                previousSpace = false
+        withBytes(s) { bytes in
+            var previousSpace = true  // a leading space would be dropped
+            for b in bytes {
+                if b == 9 || b == 10 || b == 13 { return true }
+                if b == 32 {
+                    if previousSpace { return true }
+                    previousSpace = true
+                } else {
+                    previousSpace = false
+                }
             }
+            return previousSpace  // a trailing space (or empty text) would be dropped
         }
-        return previousSpace  // a trailing space (or empty text) would be dropped
     }
 
     /// True when `s` is empty or only white space and line breaks (`CharacterSet.whitespacesAndNewlines`),
     /// decided on the bytes unless `s` has non-ASCII characters.
     static func isBlank(_ s: String) -> Bool {
-        for b in s.utf8 {
-            if b >= 0x80 {
-                return s.unicodeScalars.allSatisfy { CharacterSet.whitespacesAndNewlines.contains($0) }
+        let ascii: Bool? = withBytes(s) { bytes in
+            for b in bytes {
+                if b >= 0x80 { return nil }
+                if b != 32 && (b < 9 || b > 13) { return false }
             }
-            if b != 32 && !(9...13).contains(b) { return false }
+            return true
         }
-        return true
+        if let ascii { return ascii }
+        return s.unicodeScalars.allSatisfy { CharacterSet.whitespacesAndNewlines.contains($0) }
     }
 
     static let serialPlaceholders: Set<String> = [
@@ -541,7 +545,7 @@ extension Normaliser {
 
     /// UTC seconds: `.some(.some(s))` a time, `.some(.none)` "never" (`0`), `nil` not a time.
     static func timestamp(_ s: String) -> Int64?? {
-        if s.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) {
+        if withBytes(s, { b in !b.contains(where: { $0 < 48 || $0 > 57 }) }) {
             guard let n = Int64(s) else { return nil }
             if n == 0 { return .some(nil) }
             // Epoch milliseconds (the GAV form) from 1973 on; shorter numbers are seconds.

@@ -30,6 +30,15 @@ struct RecordMapper {
     /// Per slot: `column << 21 | priority`, packed for sorting; several per slot in `slotTargets`.
     private let slotTargets: [[UInt64]]
     private let cache = PathCache()
+    /// Per column, what `map` reads for every record (copying a `ColumnSpec` retains its strings).
+    private let columnPlans: [ColumnPlan]
+
+    private struct ColumnPlan {
+        var normaliser: Normaliser
+        var type: ColumnType
+        var required: Bool
+        var role: Role?
+    }
 
     /// The paths of the last record and their slots: records of one API repeat their paths in
     /// the same order, so comparing two strings replaces hashing one.
@@ -71,6 +80,9 @@ struct RecordMapper {
         }
         pathSlot = slot
         slotTargets = targets
+        columnPlans = schema.columns.map {
+            ColumnPlan(normaliser: $0.normaliser, type: $0.type, required: $0.required, role: $0.role)
+        }
     }
 
     /// The slot of field `i`'s path (-1: no column reads it).
@@ -91,7 +103,7 @@ struct RecordMapper {
 
     /// Maps `record`; nil when it must be quarantined (reported through `counters`).
     func map(_ record: SourceRecord, counters: RunCounters, warn: (Reject) -> Void) -> MappedRecord? {
-        let columns = schema.columns
+        let plans = columnPlans
         let fields = record.fields
         // column << 42 | path priority << 21 | field index, sorted: each column's values in order.
         var hits: [UInt64] = []
@@ -105,32 +117,42 @@ struct RecordMapper {
         var cursor = 0
         let repairedPaths: Set<String> = record.repairs.isEmpty ? [] : Set(record.repairs.map(\.path))
         var row: Row = []
-        row.reserveCapacity(columns.count)
+        row.reserveCapacity(plans.count)
         var evidence: [Evidence] = []
         evidence.reserveCapacity(16)
-        for ci in columns.indices {
+        for ci in plans.indices {
             let begin = cursor
             while cursor < hits.count && Int(hits[cursor] >> 42) == ci { cursor += 1 }
-            if begin == cursor && !columns[ci].required {
+            let c = plans[ci]
+            if begin == cursor && !c.required {
                 row.append(.null)
                 continue
             }
-            let c = columns[ci]
             var values: [String] = []
             var repairedFlags: [Bool] = []
             for h in hits[begin..<cursor] {
                 let f = fields[Int(h & 0x1F_FFFF)]
                 let n = c.normaliser.apply(f.value)
                 if n.controlsReplaced > 0 {
-                    counters.add("transform.controls_replaced.\(schema.table).\(c.name)", n.controlsReplaced)
+                    let name = schema.columns[ci].name
+                    counters.add("transform.controls_replaced.\(schema.table).\(name)", n.controlsReplaced)
                 }
                 for bad in n.invalid {
-                    report(invalid: bad, column: c, field: f, record: record, counters: counters, warn: warn)
+                    report(invalid: bad, column: schema.columns[ci], field: f, record: record, counters: counters,
+                           warn: warn)
                 }
-                for v in n.values where !values.contains(v) {
-                    values.append(v)
-                    // Kept only when the record has repairs (else every flag is false).
-                    if !repairedPaths.isEmpty { repairedFlags.append(repairedPaths.contains(f.path)) }
+                if values.isEmpty {
+                    // A normaliser's values are already distinct: take its array as it is.
+                    values = n.values
+                    if !repairedPaths.isEmpty && !values.isEmpty {
+                        repairedFlags = Array(repeating: repairedPaths.contains(f.path), count: values.count)
+                    }
+                } else {
+                    for v in n.values where !values.contains(v) {
+                        values.append(v)
+                        // Kept only when the record has repairs (else every flag is false).
+                        if !repairedPaths.isEmpty { repairedFlags.append(repairedPaths.contains(f.path)) }
+                    }
                 }
                 if c.type != .stringList && !values.isEmpty { break }
             }
@@ -138,11 +160,11 @@ struct RecordMapper {
                 counters.reject(Reject(
                     source: record.api.rawValue, locator: record.locator.description,
                     recordID: record.recordID.isEmpty ? nil : record.recordID,
-                    reason: "missing required field \(c.paths[0])", excerpt: Self.excerpt(record)
+                    reason: "missing required field \(schema.columns[ci].paths[0])", excerpt: Self.excerpt(record)
                 ))
                 return nil
             }
-            row.append(cell(values, column: c, counters: counters))
+            row.append(cell(values, type: c.type, column: ci, counters: counters))
             if let role = c.role {
                 for (vi, v) in values.enumerated() {
                     if role == .mac && Self.isSharedMAC(v) { continue }
@@ -155,22 +177,22 @@ struct RecordMapper {
                             lastSeen: Self.lastSeen(evidence))
     }
 
-    private func cell(_ values: [String], column c: ColumnSpec, counters: RunCounters) -> Value {
+    private func cell(_ values: [String], type: ColumnType, column ci: Int, counters: RunCounters) -> Value {
         guard let first = values.first else { return .null }
-        switch c.type {
+        switch type {
         case .string: return .string(first)
         case .stringList: return .list(values)
         case .timestamp: return Int64(first).map(Value.timestamp) ?? .null
         case .integer:
             if let i = Int64(first) { return .integer(i) }
-            counters.add("transform.invalid_values.\(schema.table).\(c.name)")
+            counters.add("transform.invalid_values.\(schema.table).\(schema.columns[ci].name)")
             return .null
         case .boolean:
             switch first.lowercased() {
             case "true", "1", "yes", "y": return .boolean(true)
             case "false", "0", "no", "n": return .boolean(false)
             default:
-                counters.add("transform.invalid_values.\(schema.table).\(c.name)")
+                counters.add("transform.invalid_values.\(schema.table).\(schema.columns[ci].name)")
                 return .null
             }
         }

@@ -142,6 +142,16 @@ struct FuzzStrings: Sequence, IteratorProtocol {
         #expect(again == a)
     }
 
+    @Test func stableHashesKeepTheirValues() {
+        #expect(StableHash.text("") == 0xcbf2_9ce4_8422_2325)  // FNV-1a 64 offset basis
+        #expect(StableHash.text("a") == 0xaf63_dc4c_8601_ec8c)  // published FNV-1a 64 test vector
+        #expect(StableHash.text("foobar") == 0x8594_4171_f739_67e8)
+        #expect(StableHash.text("gav", 0x1F, "10000001") == StableHash.text("gav\u{1F}10000001"))
+        #expect(StableHash.text("héllo") == StableHash.text(String(decoding: Array("héllo".utf8), as: UTF8.self)))
+        #expect(StableHash.key(.netbios, "web-01") == StableHash.key(.netbios, "WEB-01"))
+        #expect(StableHash.key(.hostname, "web-01") != StableHash.key(.hostname, "WEB-01"))
+    }
+
     @Test func spilledEvidenceReadsBackByteForByte() throws {
         let spill = try SpillFile(directory: NSTemporaryDirectory())
         let values = ["", "10.0.0.1", "héllo wörld", String(repeating: "x", count: 70_000), "a\u{0}b"]
