@@ -20,10 +20,32 @@ struct MappedRecord {
 }
 
 /// Applies one `SourceSchema` to records of its API.
+///
+/// Not safe for concurrent use: it remembers the last record's paths (the `Transformer` lock
+/// serialises calls).
 struct RecordMapper {
     let schema: SourceSchema
-    /// Path → (column index, position of the path in the column's list).
-    private let pathIndex: [String: [(column: Int, priority: Int)]]
+    /// Path → slot in `targets`: the (column, path priority) pairs the path feeds.
+    private let pathSlot: [String: Int32]
+    /// Per slot: `column << 21 | priority`, packed for sorting; several per slot in `slotTargets`.
+    private let slotTargets: [[UInt64]]
+    private let cache = PathCache()
+    /// Per column, what `map` reads for every record (copying a `ColumnSpec` retains its strings).
+    private let columnPlans: [ColumnPlan]
+
+    private struct ColumnPlan {
+        var normaliser: Normaliser
+        var type: ColumnType
+        var required: Bool
+        var role: Role?
+    }
+
+    /// The paths of the last record and their slots: records of one API repeat their paths in
+    /// the same order, so comparing two strings replaces hashing one.
+    private final class PathCache {
+        var paths: [String] = []
+        var slots: [Int32] = []
+    }
 
     /// MAC prefixes of virtual, VPN and container adapters shared by many machines.
     static let sharedMACPrefixes = [
@@ -43,48 +65,97 @@ struct RecordMapper {
 
     init(schema: SourceSchema) {
         self.schema = schema
-        var index: [String: [(Int, Int)]] = [:]
+        var slot: [String: Int32] = [:]
+        var targets: [[UInt64]] = []
         for (ci, c) in schema.columns.enumerated() {
-            for (pi, p) in c.paths.enumerated() { index[p, default: []].append((ci, pi)) }
+            for (pi, p) in c.paths.enumerated() {
+                let key = UInt64(ci) << 21 | UInt64(pi)
+                if let s = slot[p] {
+                    targets[Int(s)].append(key)
+                } else {
+                    slot[p] = Int32(targets.count)
+                    targets.append([key])
+                }
+            }
         }
-        pathIndex = index
+        pathSlot = slot
+        slotTargets = targets
+        columnPlans = schema.columns.map {
+            ColumnPlan(normaliser: $0.normaliser, type: $0.type, required: $0.required, role: $0.role)
+        }
+    }
+
+    /// The slot of field `i`'s path (-1: no column reads it).
+    @inline(__always)
+    private func slot(_ path: String, at i: Int) -> Int32 {
+        if i < cache.paths.count {
+            if cache.paths[i] == path { return cache.slots[i] }
+            let s = pathSlot[path] ?? -1
+            cache.paths[i] = path
+            cache.slots[i] = s
+            return s
+        }
+        let s = pathSlot[path] ?? -1
+        cache.paths.append(path)
+        cache.slots.append(s)
+        return s
     }
 
     /// Maps `record`; nil when it must be quarantined (reported through `counters`).
-    // TODO(perf): about 7x slower than merely hashing the fields (String allocations per value);
-    // normalising on UTF-8 bytes would matter once the APIs deliver faster than ~10k records/s.
+    // TODO(perf): still ~10-20x slower than hashing the fields: a String and an Array per value
+    // (Normalised, column values, Row cells, Evidence) and ResolverStore.add's per-record arrays cost
+    // retain/release + malloc. Reaching >200k records/s needs byte-range values from the parser.
     func map(_ record: SourceRecord, counters: RunCounters, warn: (Reject) -> Void) -> MappedRecord? {
-        let columns = schema.columns
-        // (column, path priority, field index) sorted: each column's values in the order to use.
-        var hits: [(column: Int32, priority: Int32, field: Int32)] = []
-        hits.reserveCapacity(record.fields.count + 8)
-        for (fi, f) in record.fields.enumerated() {
-            guard let targets = pathIndex[f.path] else { continue }
-            for t in targets { hits.append((Int32(t.column), Int32(t.priority), Int32(fi))) }
+        let plans = columnPlans
+        let fields = record.fields
+        // column << 42 | path priority << 21 | field index, sorted: each column's values in order.
+        var hits: [UInt64] = []
+        hits.reserveCapacity(fields.count + 8)
+        for fi in fields.indices {
+            let s = slot(fields[fi].path, at: fi)
+            if s < 0 { continue }
+            for t in slotTargets[Int(s)] { hits.append(t << 21 | UInt64(fi)) }
         }
-        hits.sort { ($0.column, $0.priority, $0.field) < ($1.column, $1.priority, $1.field) }
+        hits.sort()
         var cursor = 0
-        let repairedPaths = Set(record.repairs.map(\.path))
+        let repairedPaths: Set<String> = record.repairs.isEmpty ? [] : Set(record.repairs.map(\.path))
         var row: Row = []
-        row.reserveCapacity(columns.count)
+        row.reserveCapacity(plans.count)
         var evidence: [Evidence] = []
-        for (ci, c) in columns.enumerated() {
+        evidence.reserveCapacity(16)
+        for ci in plans.indices {
             let begin = cursor
-            while cursor < hits.count && hits[cursor].column == Int32(ci) { cursor += 1 }
+            while cursor < hits.count && Int(hits[cursor] >> 42) == ci { cursor += 1 }
+            let c = plans[ci]
+            if begin == cursor && !c.required {
+                row.append(.null)
+                continue
+            }
             var values: [String] = []
             var repairedFlags: [Bool] = []
             for h in hits[begin..<cursor] {
-                let f = record.fields[Int(h.field)]
+                let f = fields[Int(h & 0x1F_FFFF)]
                 let n = c.normaliser.apply(f.value)
                 if n.controlsReplaced > 0 {
-                    counters.add("transform.controls_replaced.\(schema.table).\(c.name)", n.controlsReplaced)
+                    let name = schema.columns[ci].name
+                    counters.add("transform.controls_replaced.\(schema.table).\(name)", n.controlsReplaced)
                 }
                 for bad in n.invalid {
-                    report(invalid: bad, column: c, field: f, record: record, counters: counters, warn: warn)
+                    report(invalid: bad, column: schema.columns[ci], field: f, record: record, counters: counters,
+                           warn: warn)
                 }
-                for v in n.values where !values.contains(v) {
-                    values.append(v)
-                    repairedFlags.append(repairedPaths.contains(f.path))
+                if values.isEmpty {
+                    // A normaliser's values are already distinct: take its array as it is.
+                    values = n.values
+                    if !repairedPaths.isEmpty && !values.isEmpty {
+                        repairedFlags = Array(repeating: repairedPaths.contains(f.path), count: values.count)
+                    }
+                } else {
+                    for v in n.values where !values.contains(v) {
+                        values.append(v)
+                        // Kept only when the record has repairs (else every flag is false).
+                        if !repairedPaths.isEmpty { repairedFlags.append(repairedPaths.contains(f.path)) }
+                    }
                 }
                 if c.type != .stringList && !values.isEmpty { break }
             }
@@ -92,15 +163,16 @@ struct RecordMapper {
                 counters.reject(Reject(
                     source: record.api.rawValue, locator: record.locator.description,
                     recordID: record.recordID.isEmpty ? nil : record.recordID,
-                    reason: "missing required field \(c.paths[0])", excerpt: Self.excerpt(record)
+                    reason: "missing required field \(schema.columns[ci].paths[0])", excerpt: Self.excerpt(record)
                 ))
                 return nil
             }
-            row.append(cell(values, column: c, counters: counters))
+            row.append(cell(values, type: c.type, column: ci, counters: counters))
             if let role = c.role {
-                for (v, r) in zip(values, repairedFlags) {
+                for (vi, v) in values.enumerated() {
                     if role == .mac && Self.isSharedMAC(v) { continue }
-                    evidence.append(Evidence(role: role, value: v, repaired: r))
+                    let repaired = !repairedFlags.isEmpty && repairedFlags[vi]
+                    evidence.append(Evidence(role: role, value: v, repaired: repaired))
                 }
             }
         }
@@ -108,22 +180,22 @@ struct RecordMapper {
                             lastSeen: Self.lastSeen(evidence))
     }
 
-    private func cell(_ values: [String], column c: ColumnSpec, counters: RunCounters) -> Value {
+    private func cell(_ values: [String], type: ColumnType, column ci: Int, counters: RunCounters) -> Value {
         guard let first = values.first else { return .null }
-        switch c.type {
+        switch type {
         case .string: return .string(first)
         case .stringList: return .list(values)
         case .timestamp: return Int64(first).map(Value.timestamp) ?? .null
         case .integer:
             if let i = Int64(first) { return .integer(i) }
-            counters.add("transform.invalid_values.\(schema.table).\(c.name)")
+            counters.add("transform.invalid_values.\(schema.table).\(schema.columns[ci].name)")
             return .null
         case .boolean:
             switch first.lowercased() {
             case "true", "1", "yes", "y": return .boolean(true)
             case "false", "0", "no", "n": return .boolean(false)
             default:
-                counters.add("transform.invalid_values.\(schema.table).\(c.name)")
+                counters.add("transform.invalid_values.\(schema.table).\(schema.columns[ci].name)")
                 return .null
             }
         }
@@ -172,6 +244,19 @@ struct RecordMapper {
 
     /// `PASSIVE_SENSOR`, `PASSIVE`, `Network Passive Sensor`, …: any source naming "passive".
     static func isPassive(_ source: String) -> Bool {
+        let ascii: Bool? = Normaliser.withBytes(source) { b in
+            let needle: [UInt8] = [80, 65, 83, 83, 73, 86, 69]  // PASSIVE
+            guard !b.contains(where: { $0 >= 0x80 }) else { return nil }
+            guard b.count >= 7 else { return false }
+            for i in 0...(b.count - 7) where (0..<7).allSatisfy({ b[i + $0] & 0xDF == needle[$0] }) { return true }
+            return false
+        }
+        if let ascii { return ascii }
+        return isPassiveGeneral(source)
+    }
+
+    /// `isPassive` on upper-cased text of any script (the reference for the byte version).
+    static func isPassiveGeneral(_ source: String) -> Bool {
         let hay = Array(source.uppercased().utf8), needle = Array("PASSIVE".utf8)
         guard hay.count >= needle.count else { return false }
         return (0...(hay.count - needle.count)).contains { i in hay[i..<(i + needle.count)].elementsEqual(needle) }

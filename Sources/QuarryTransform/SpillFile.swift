@@ -36,17 +36,23 @@ final class SpillFile {
     @discardableResult
     func append(_ evidence: [Evidence]) throws -> Int {
         offsets.append(written + UInt64(buffer.count))
-        let start = buffer.count
-        buffer.append(contentsOf: [0, 0, 0, 0])
+        // Appended through a local: one access to the property, not one per byte run.
+        var out = buffer
+        buffer = []
+        let start = out.count
+        for _ in 0..<4 { out.append(0) }
         for e in evidence {
-            let bytes = Array(e.value.utf8.prefix(65_535))
-            buffer.append(e.role.rawValue)
-            buffer.append(UInt8(bytes.count & 0xFF))
-            buffer.append(UInt8(bytes.count >> 8))
-            buffer.append(contentsOf: bytes)
+            Normaliser.withBytes(e.value) { all in
+                let bytes = UnsafeBufferPointer(rebasing: all.prefix(65_535))
+                out.append(e.role.rawValue)
+                out.append(UInt8(bytes.count & 0xFF))
+                out.append(UInt8(bytes.count >> 8))
+                out.append(contentsOf: bytes)
+            }
         }
-        let len = UInt32(buffer.count - start - 4)
-        for i in 0..<4 { buffer[start + i] = UInt8((len >> (8 * UInt32(i))) & 0xFF) }
+        let len = UInt32(out.count - start - 4)
+        for i in 0..<4 { out[start + i] = UInt8((len >> (8 * UInt32(i))) & 0xFF) }
+        buffer = out
         if buffer.count >= 1 << 20 { try flush() }
         return offsets.count - 1
     }

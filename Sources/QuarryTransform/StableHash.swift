@@ -12,13 +12,30 @@ enum StableHash {
         h = (h ^ 0xFF) &* 0x0000_0100_0000_01b3
         // NetBIOS names are case-insensitive; the tables keep them as received.
         let folded = role == .netbios ? value.uppercased() : value
-        for b in folded.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
+        h = fnv(h, folded)
         return h == 0 ? 1 : h
     }
 
     static func text(_ s: String) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in s.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
+        let h = fnv(0xcbf2_9ce4_8422_2325, s)
+        return h == 0 ? 1 : h
+    }
+
+    /// FNV-1a of the UTF-8 bytes of `s`, continuing from `h`.
+    @inline(__always)
+    static func fnv(_ h: UInt64, _ s: String) -> UInt64 {
+        Normaliser.withBytes(s) { bytes in
+            var h = h
+            for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
+            return h
+        }
+    }
+
+    /// `text(a + separator + b)` without building the joined string.
+    static func text(_ a: String, _ separator: UInt8, _ b: String) -> UInt64 {
+        var h = fnv(0xcbf2_9ce4_8422_2325, a)
+        h = (h ^ UInt64(separator)) &* 0x0000_0100_0000_01b3
+        h = fnv(h, b)
         return h == 0 ? 1 : h
     }
 

@@ -45,13 +45,24 @@ public final class Transformer: @unchecked Sendable {
     /// Maps records to rows of their API's table; bad records are quarantined via `counters`.
     public func map(_ records: [SourceRecord]) -> [RowBatch] {
         lock.withLock {
-            var rows: [SourceAPI: [Row]] = [:]
+            let apis = SourceAPI.allCases
+            var rows = [[Row]](repeating: [], count: apis.count)
+            // Per-API record counts, added to `counters` once per batch (one lock, not one per record).
+            var seen = [Int](repeating: 0, count: apis.count)
+            var noSchema = [Int](repeating: 0, count: apis.count)
+            defer {
+                for (ai, api) in apis.enumerated() {
+                    if seen[ai] > 0 { counters.add("transform.records.\(api.rawValue)", seen[ai]) }
+                    if noSchema[ai] > 0 { counters.add("transform.no_schema.\(api.rawValue)", noSchema[ai]) }
+                }
+            }
             for r in records {
+                let ai = apis.firstIndex(of: r.api)!
                 guard let mapper = mappers[r.api] else {
-                    counters.add("transform.no_schema.\(r.api.rawValue)")
+                    noSchema[ai] += 1
                     continue
                 }
-                counters.add("transform.records.\(r.api.rawValue)")
+                seen[ai] += 1
                 if r.recordID.isEmpty {
                     counters.reject(Reject(source: r.api.rawValue, locator: r.locator.description,
                                            reason: "missing required field \(mapper.schema.recordIDPath)",
@@ -60,20 +71,20 @@ public final class Transformer: @unchecked Sendable {
                 }
                 // TODO: a 64-bit hash of (API, ID) stands for the ID; a collision (~1e-8 at 1M records)
                 // would drop a real record as a duplicate. Matters only if that ever shows in rejects.
-                guard seenIDs.insert(StableHash.text(r.api.rawValue + "\u{1F}" + r.recordID)).inserted else {
+                guard seenIDs.insert(StableHash.text(r.api.rawValue, 0x1F, r.recordID)).inserted else {
                     counters.reject(Reject(source: r.api.rawValue, locator: r.locator.description, recordID: r.recordID,
                                            reason: "duplicate record ID; the first occurrence was kept",
                                            excerpt: RecordMapper.excerpt(r)))
                     continue
                 }
                 guard let mapped = mapper.map(r, counters: counters, warn: warn) else { continue }
-                rows[r.api, default: []].append(mapped.row)
+                rows[ai].append(mapped.row)
                 if failure == nil {
                     do { try store.add(api: r.api, recordID: r.recordID, mapped: mapped) } catch { failure = error }
                 }
             }
-            return SourceAPI.allCases.compactMap { api in
-                rows[api].map { RowBatch(table: mappers[api]!.schema.table, rows: $0) }
+            return apis.indices.compactMap { ai in
+                rows[ai].isEmpty ? nil : RowBatch(table: mappers[apis[ai]]!.schema.table, rows: rows[ai])
             }
         }
     }

@@ -31,15 +31,20 @@ func runResolveBenchmark(_ args: [String]) async throws {
     // Baseline: generate the same records and hash every field value (no mapping, no clustering).
     var t0 = Date()
     var sink: UInt64 = 0, baselineRecords = 0
+    var hashNanos: UInt64 = 0  // the hashing alone, without generating the records
     gen.forEachBatch { batch in
+        let start = DispatchTime.now().uptimeNanoseconds
         for r in batch {
             for f in r.fields { for b in f.value.utf8 { sink = (sink ^ UInt64(b)) &* 0x100_0000_01b3 } }
         }
+        hashNanos += DispatchTime.now().uptimeNanoseconds - start
         baselineRecords += batch.count
     }
     let baseline = Date().timeIntervalSince(t0)
     print("baseline.records \(baselineRecords)")
     print("baseline.records_per_s \(Int(Double(baselineRecords) / baseline))  # hash \(sink % 10)")
+    let hashOnly = Double(baselineRecords) / (Double(max(hashNanos, 1)) / 1e9)
+    print("baseline.hash_only_records_per_s \(Int(hashOnly))")
     print("baseline.peak_rss_mb \(ProcessStats.peakRSSBytes() / 1_048_576)")
 
     let pipeline = #"{"name": "bench", "qualys": {"platform": "US1"}}"#
@@ -50,12 +55,18 @@ func runResolveBenchmark(_ args: [String]) async throws {
                                       logger: .silent)
     t0 = Date()
     var mappedRows = 0
+    var mapNanos: UInt64 = 0  // `map` alone, without generating the records
     gen.forEachBatch { batch in
+        let start = DispatchTime.now().uptimeNanoseconds
         for b in transformer.map(batch) { mappedRows += b.rows.count }
+        mapNanos += DispatchTime.now().uptimeNanoseconds - start
     }
     let mapSeconds = Date().timeIntervalSince(t0)
     print("map.rows \(mappedRows)")
     print("map.records_per_s \(Int(Double(mappedRows) / mapSeconds))")
+    let mapOnly = Double(mappedRows) / (Double(max(mapNanos, 1)) / 1e9)
+    print("map.only_records_per_s \(Int(mapOnly))")
+    print("map.only_vs_hash_only \(String(format: "%.3f", mapOnly / hashOnly))")
     print("map.peak_rss_mb \(ProcessStats.peakRSSBytes() / 1_048_576)")
 
     let t1 = Date()
