@@ -24,6 +24,7 @@ public struct ResolveStats: Sendable, Equatable {
 /// The rules, strongest first; `rawValue` indexes `names`.
 enum MatchRule: UInt8, CaseIterable {
     case seed, assetID, hostID, agentID, instanceID, hwUUID, serial, macHostname, macFQDN, macIP, fqdnIP, ipHostname
+    case ipPassive, fqdnWindow
 
     var name: String {
         switch self {
@@ -39,6 +40,8 @@ enum MatchRule: UInt8, CaseIterable {
         case .macIP: "mac+ip"
         case .fqdnIP: "fqdn+ip"
         case .ipHostname: "ip+hostname"
+        case .ipPassive: "ip+passive"
+        case .fqdnWindow: "fqdn+recent"
         }
     }
 }
@@ -60,6 +63,8 @@ final class ResolverStore {
     var sensor: [UInt8] = []
     var recordID: [String] = []
     var lastSeen: [Int64] = []
+    /// The record lists some MAC, even one that is not a key (a virtual adapter's, a repaired one).
+    var anyMAC: [Bool] = []
     var keyStart: [UInt32] = [0]
     var keyHash: [UInt64] = []
     var keyRole: [UInt8] = []
@@ -70,6 +75,10 @@ final class ResolverStore {
     var ipGroupLimit = 64
     var strongGroupLimit = 1000
     var ipWindowSeconds: Int64 = 7 * 86_400
+    /// A passive record and a scanner/agent record of one IP must be seen this close together.
+    var passiveWindowSeconds: Int64 = 86_400
+    /// `fqdn+recent` considers FQDN groups up to this size.
+    var fqdnGroupLimit = 16
 
     init(spillDirectory: String) throws { spill = try SpillFile(directory: spillDirectory) }
 
@@ -80,6 +89,7 @@ final class ResolverStore {
         sensor.append(mapped.sensor.rawValue)
         recordID.append(id)
         lastSeen.append(mapped.lastSeen ?? Int64.min)
+        anyMAC.append(mapped.evidence.contains { $0.role == .mac })
         var seen: [UInt64] = []
         for e in mapped.evidence where e.role.isKey && !e.repaired {
             let h = StableHash.key(e.role, e.value)
@@ -122,6 +132,7 @@ final class ResolverStore {
         keyHash = []
         keyRole = []
         keyStart = [0]
+        anyMAC = []
     }
 }
 
@@ -154,6 +165,7 @@ extension ResolverStore {
         var parent = (0..<n).map { Int32($0) }
         var cAgent = (0..<n).map { firstKey($0, .agentID) }
         var cInst = (0..<n).map { firstKey($0, .instanceID) }
+        var size = [Int32](repeating: 1, count: n)
         var edges: [Edge] = []
         var refused = 0
         var sharedSet = Set<UInt64>()
@@ -177,6 +189,7 @@ extension ResolverStore {
             }
             if rank[Int(rb)] < rank[Int(ra)] { swap(&ra, &rb) }
             parent[Int(rb)] = ra
+            size[Int(ra)] += size[Int(rb)]
             if cAgent[Int(ra)] == 0 { cAgent[Int(ra)] = cAgent[Int(rb)] }
             if cInst[Int(ra)] == 0 { cInst[Int(ra)] = cInst[Int(rb)] }
             edges.append(Edge(a: Int32(a), b: Int32(b), rule: rule, k1: k1, k2: k2, h1: h1, h2: h2))
@@ -288,6 +301,69 @@ extension ResolverStore {
                         if name == 0 && !namesConflict(a, b) { name = shared(a, b, .netbios); nameRole = .netbios }
                         if name != 0, union(a, b, .ipHostname, role, h, nameRole, name) { break }
                     }
+                }
+            }
+        }
+
+        /// Both records carry `role` values and none of them is shared.
+        func disagree(_ a: Int, _ b: Int, _ role: Role) -> Bool {
+            has(a, role) && has(b, role) && shared(a, b, role) == 0
+        }
+        func within(_ a: Int, _ b: Int, _ window: Int64) -> Bool {
+            let ta = lastSeen[a], tb = lastSeen[b]
+            return ta != Int64.min && tb != Int64.min && abs(ta - tb) <= window
+        }
+
+        /// The passive record `p`'s MAC is not among `c`'s MACs (keys or not).
+        func macDiffers(_ p: Int, _ c: Int) -> Bool { anyMAC[c] && (!has(p, .mac) || shared(p, c, .mac) == 0) }
+
+        // (e) A passive record (an IP–MAC binding the sensor saw on the wire) joins the one
+        // machine that had its IP at the same time, when no other machine or MAC had that IP then.
+        let passive = SensorKind.passive.rawValue
+        for role in [Role.ipv4, .ipv6] {
+            groups(role) { h, g in
+                if g.count > ipGroupLimit { return }
+                // Only a passive record still on its own: one already joined has better evidence.
+                for p in g where sensor[p] == passive && lastSeen[p] != Int64.min
+                    && size[Int(find(Int32(p)))] == 1 {
+                    var target: Int32 = -1, partner = -1, ambiguous = false
+                    for c in g where c != p && within(p, c, passiveWindowSeconds) {
+                        if sensor[c] == passive {
+                            // Another passive sighting of this IP with another MAC: the IP moved.
+                            if disagree(p, c, .mac) || namesConflict(p, c) { ambiguous = true }
+                            continue
+                        }
+                        let r = find(Int32(c))
+                        if macDiffers(p, c) || namesConflict(p, c) || (target != -1 && target != r) {
+                            ambiguous = true
+                        } else if target == -1 {
+                            target = r
+                            partner = c
+                        }
+                    }
+                    // Any record of that machine with this IP (seen then or not) must not disagree.
+                    for c in g where !ambiguous && partner >= 0 && find(Int32(c)) == target {
+                        if macDiffers(p, c) || namesConflict(p, c) { ambiguous = true }
+                    }
+                    if !ambiguous, partner >= 0, find(Int32(p)) != target {
+                        let m = firstKey(p, .mac)
+                        _ = union(partner, p, .ipPassive, role, h, m != 0 ? .mac : nil, m)
+                    }
+                }
+            }
+        }
+
+        // (f) Same FQDN, seen within the window, no hardware or MAC disagreement, and the name
+        // belongs to at most one agent and one cloud instance (DHCP moved the machine's IP).
+        groups(.fqdn) { h, g in
+            if g.count > fqdnGroupLimit || distinct(g, .agentID) >= 2 || distinct(g, .instanceID) >= 2 { return }
+            for j in 1..<g.count {
+                for i in 0..<j {
+                    let a = g[i], b = g[j]
+                    if find(Int32(a)) == find(Int32(b)) { break }
+                    if !within(a, b, ipWindowSeconds) || namesConflict(a, b) || disagree(a, b, .mac)
+                        || disagree(a, b, .hwUUID) || disagree(a, b, .serial) { continue }
+                    if union(a, b, .fqdnWindow, .fqdn, h) { break }
                 }
             }
         }
