@@ -46,15 +46,16 @@ enum MatchRule: UInt8, CaseIterable {
     }
 }
 
-/// A successful merge: `b`'s cluster joined `a`'s because of key(s) `h1` (and `h2`).
+/// A successful merge: `b`'s cluster joined `a`'s on values of roles `k1` (and `k2`).
+///
+/// 12 bytes: the matched values are found again in the two records' spilled evidence when the
+/// lineage is written, so no key hash is kept per edge.
 struct Edge {
     var a: Int32
     var b: Int32
     var rule: MatchRule
     var k1: Role
     var k2: Role?
-    var h1: UInt64
-    var h2: UInt64
 }
 
 /// Records kept column-wise with hashed keys; text evidence waits in a spill file.
@@ -89,7 +90,7 @@ final class ResolverStore {
         sensor.append(mapped.sensor.rawValue)
         recordID.append(id)
         lastSeen.append(mapped.lastSeen ?? Int64.min)
-        anyMAC.append(mapped.evidence.contains { $0.role == .mac })
+        anyMAC.append(mapped.evidence.contains { $0.role == .mac } || Self.rowListsMAC(mapped.row))
         var seen: [UInt64] = []
         for e in mapped.evidence where e.role.isKey && !e.repaired {
             let h = StableHash.key(e.role, e.value)
@@ -103,6 +104,23 @@ final class ResolverStore {
     }
 
     static let apiNames = ["gav", "qps", "vm"]
+
+    /// Whether a mapped row lists a MAC (normalised `xx:xx:xx:xx:xx:xx`): virtual-adapter MACs are
+    /// left out of the evidence, yet they still tell that the record saw a NIC on that address.
+    static func rowListsMAC(_ row: Row) -> Bool {
+        func isMAC(_ s: String) -> Bool {
+            let u = Array(s.utf8)
+            guard u.count == 17 else { return false }
+            for (i, c) in u.enumerated() {
+                if i % 3 == 2 { if c != 58 { return false } } else if !((48...57).contains(c) || (97...102).contains(c)) {
+                    return false
+                }
+            }
+            return true
+        }
+        for v in row { if case .list(let l) = v, l.contains(where: isMAC) { return true } }
+        return false
+    }
 
     func keys(_ i: Int, _ role: Role) -> [UInt64] {
         var out: [UInt64] = []
@@ -178,8 +196,7 @@ extension ResolverStore {
             }
             return x
         }
-        func union(_ a: Int, _ b: Int, _ rule: MatchRule, _ k1: Role, _ h1: UInt64,
-                   _ k2: Role? = nil, _ h2: UInt64 = 0) -> Bool {
+        func union(_ a: Int, _ b: Int, _ rule: MatchRule, _ k1: Role, _ k2: Role? = nil) -> Bool {
             var ra = find(Int32(a)), rb = find(Int32(b))
             if ra == rb { return false }
             let aa = cAgent[Int(ra)], ab = cAgent[Int(rb)], ia = cInst[Int(ra)], ib = cInst[Int(rb)]
@@ -192,7 +209,7 @@ extension ResolverStore {
             size[Int(ra)] += size[Int(rb)]
             if cAgent[Int(ra)] == 0 { cAgent[Int(ra)] = cAgent[Int(rb)] }
             if cInst[Int(ra)] == 0 { cInst[Int(ra)] = cInst[Int(rb)] }
-            edges.append(Edge(a: Int32(a), b: Int32(b), rule: rule, k1: k1, k2: k2, h1: h1, h2: h2))
+            edges.append(Edge(a: Int32(a), b: Int32(b), rule: rule, k1: k1, k2: k2))
             return true
         }
 
@@ -242,7 +259,7 @@ extension ResolverStore {
                 }
                 if g.count > strongGroupLimit { sharedSet.insert(h); return }
                 for j in 1..<g.count {
-                    for i in 0..<j where union(g[i], g[j], rule, role, h) { break }
+                    for i in 0..<j where union(g[i], g[j], rule, role) { break }
                 }
             }
         }
@@ -262,12 +279,12 @@ extension ResolverStore {
                     let a = g[i], b = g[j]
                     if find(Int32(a)) == find(Int32(b)) { break }
                     if case let hn = shared(a, b, .hostname), hn != 0 {
-                        if union(a, b, .macHostname, .mac, h, .hostname, hn) { break }
+                        if union(a, b, .macHostname, .mac, .hostname) { break }
                     } else if case let fq = shared(a, b, .fqdn), fq != 0 {
-                        if union(a, b, .macFQDN, .mac, h, .fqdn, fq) { break }
+                        if union(a, b, .macFQDN, .mac, .fqdn) { break }
                     } else if !namesConflict(a, b) {
                         let ip = shared(a, b, .ipv4) != 0 ? shared(a, b, .ipv4) : shared(a, b, .ipv6)
-                        if ip != 0, union(a, b, .macIP, .mac, h, shared(a, b, .ipv4) != 0 ? .ipv4 : .ipv6, ip) { break }
+                        if ip != 0, union(a, b, .macIP, .mac, shared(a, b, .ipv4) != 0 ? .ipv4 : .ipv6) { break }
                     }
                 }
             }
@@ -282,7 +299,7 @@ extension ResolverStore {
                     if find(Int32(a)) == find(Int32(b)) { break }
                     let v4 = shared(a, b, .ipv4)
                     let ip = v4 != 0 ? v4 : shared(a, b, .ipv6)
-                    if ip != 0, union(a, b, .fqdnIP, .fqdn, h, v4 != 0 ? .ipv4 : .ipv6, ip) { break }
+                    if ip != 0, union(a, b, .fqdnIP, .fqdn, v4 != 0 ? .ipv4 : .ipv6) { break }
                 }
             }
         }
@@ -299,7 +316,7 @@ extension ResolverStore {
                         if ta != Int64.min && tb != Int64.min && abs(ta - tb) > ipWindowSeconds { continue }
                         var name = shared(a, b, .hostname), nameRole = Role.hostname
                         if name == 0 && !namesConflict(a, b) { name = shared(a, b, .netbios); nameRole = .netbios }
-                        if name != 0, union(a, b, .ipHostname, role, h, nameRole, name) { break }
+                        if name != 0, union(a, b, .ipHostname, role, nameRole) { break }
                     }
                 }
             }
@@ -346,8 +363,7 @@ extension ResolverStore {
                         if macDiffers(p, c) || namesConflict(p, c) { ambiguous = true }
                     }
                     if !ambiguous, partner >= 0, find(Int32(p)) != target {
-                        let m = firstKey(p, .mac)
-                        _ = union(partner, p, .ipPassive, role, h, m != 0 ? .mac : nil, m)
+                        _ = union(partner, p, .ipPassive, role, has(p, .mac) ? .mac : nil)
                     }
                 }
             }
@@ -363,11 +379,16 @@ extension ResolverStore {
                     if find(Int32(a)) == find(Int32(b)) { break }
                     if !within(a, b, ipWindowSeconds) || namesConflict(a, b) || disagree(a, b, .mac)
                         || disagree(a, b, .hwUUID) || disagree(a, b, .serial) { continue }
-                    if union(a, b, .fqdnWindow, .fqdn, h) { break }
+                    if union(a, b, .fqdnWindow, .fqdn) { break }
                 }
             }
         }
 
+        // Free what the layout does not need before it allocates its own arrays.
+        cAgent = []
+        cInst = []
+        size = []
+        order = []
         return Self.layout(n: n, rank: rank, find: find, edges: edges, shared: sharedSet, refused: refused)
     }
 
