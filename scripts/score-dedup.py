@@ -5,6 +5,7 @@
 Usage:
   scripts/score-dedup.py OUTPUT_DIR GROUND_TRUTH.csv [--snapshot-date YYYY-MM-DD]
                          [--previous OUTPUT_DIR_NIGHT1 [--previous-truth TRUTH1.csv]]
+                         [--explain N]
   scripts/score-dedup.py --self-test
 
 Reads OUTPUT_DIR/csv/asset_sources/snapshot_date=*/part-*.csv.gz (the latest date unless
@@ -14,6 +15,9 @@ Reads OUTPUT_DIR/csv/asset_sources/snapshot_date=*/part-*.csv.gz (the latest dat
   - machines resolved exactly (all their records in one asset_uid that holds nothing else);
   - with --previous: the share of ground-truth machines seen on both nights whose asset_uid
     (the uid holding most of its records) is the same on both nights.
+With --explain N it also prints N missed pairs (same machine, different asset_uid) and N false
+pairs (different machines, same asset_uid), each with both records' identity values from the
+per-API tables (gav_assets, qps_host_assets, vm_hosts) and their asset_sources rule/matched_on.
 """
 
 import argparse
@@ -58,6 +62,7 @@ def read_lineage(output_dir, snapshot_date=None):
     if not files:
         sys.exit(f"{base}/snapshot_date={date}: no part-*.csv.gz files")
     lineage = {}
+    read_lineage.rows = {}
     for path in files:
         with gzip.open(path, "rt", newline="", encoding="utf-8") as f:
             reader = csv.DictReader(f)
@@ -66,7 +71,78 @@ def read_lineage(output_dir, snapshot_date=None):
                     sys.exit(f"{path}: missing column {col}")
             for row in reader:
                 lineage[(row["source_api"], row["source_record_id"])] = row["asset_uid"]
+                read_lineage.rows[(row["source_api"], row["source_record_id"])] = row
     return date, lineage
+
+
+# Identity columns shown by --explain, per API table: (table, id column, columns).
+EXPLAIN_TABLES = {
+    "gav": ("gav_assets", "asset_id", ["host_id", "agent_id", "hostname", "fqdn", "netbios_name", "address",
+                                      "ipv4", "mac_addresses", "hw_uuid", "bios_serial", "instance_id",
+                                      "inventory_source", "last_modified"]),
+    "qps": ("qps_host_assets", "id", ["qweb_host_id", "agent_id", "tracking_method", "hostname", "fqdn",
+                                      "netbios_name", "address", "ipv4", "mac_addresses", "instance_id",
+                                      "modified"]),
+    "vm": ("vm_hosts", "id", ["asset_id", "tracking_method", "ip", "dns", "hostname", "fqdn", "netbios_name",
+                              "instance_id", "hw_uuid", "serial_number", "last_activity"]),
+}
+
+
+def read_sources(output_dir, date):
+    """{(api, record_id): {column: value}} of the identity columns of the per-API tables."""
+    out = {}
+    for api, (table, idcol, cols) in EXPLAIN_TABLES.items():
+        for path in sorted(glob.glob(os.path.join(output_dir, "csv", table, f"snapshot_date={date}", "part-*.csv.gz"))):
+            with gzip.open(path, "rt", newline="", encoding="utf-8") as f:
+                for row in csv.DictReader(f):
+                    out[(api, row[idcol])] = {c: row.get(c, "") for c in cols if row.get(c, "")}
+    return out
+
+
+def describe(key, lineage_rows, sources):
+    row = lineage_rows.get(key, {})
+    vals = " ".join(f"{c}={v}" for c, v in sources.get(key, {}).items())
+    return (f"  {key[0]}:{key[1]} uid={row.get('asset_uid', '?')} sensor={row.get('sensor', '?')} "
+            f"rule={row.get('match_rule', '?')} matched_on=[{row.get('matched_on', '')}]\n    {vals}")
+
+
+def explain(n, lineage, truth, lineage_rows, sources):
+    """Prints up to n missed pairs and n false pairs, one example per machine / per asset."""
+    by_machine = collections.defaultdict(list)
+    by_uid = collections.defaultdict(list)
+    for k in sorted(k for k in lineage if k in truth):
+        by_machine[truth[k]].append(k)
+        by_uid[lineage[k]].append(k)
+    missed = []
+    for machine in sorted(by_machine):
+        ks = by_machine[machine]
+        groups = collections.defaultdict(list)
+        for k in ks:
+            groups[lineage[k]].append(k)
+        if len(groups) > 1:
+            uids = sorted(groups, key=lambda u: (-len(groups[u]), u))
+            for u in uids[1:]:
+                missed.append((machine, groups[uids[0]][0], groups[u][0]))
+    false = []
+    for uid in sorted(by_uid):
+        ks = by_uid[uid]
+        machines = collections.defaultdict(list)
+        for k in ks:
+            machines[truth[k]].append(k)
+        if len(machines) > 1:
+            ms = sorted(machines, key=lambda m: (-len(machines[m]), m))
+            for m in ms[1:]:
+                false.append((uid, machines[ms[0]][0], machines[m][0]))
+    print(f"explain_missed_pairs {len(missed)} (showing {min(n, len(missed))})")
+    for machine, a, b in missed[:n]:
+        print(f"missed machine={machine}")
+        print(describe(a, lineage_rows, sources))
+        print(describe(b, lineage_rows, sources))
+    print(f"explain_false_pairs {len(false)} (showing {min(n, len(false))})")
+    for uid, a, b in false[:n]:
+        print(f"false uid={uid} machines={truth[a]},{truth[b]}")
+        print(describe(a, lineage_rows, sources))
+        print(describe(b, lineage_rows, sources))
 
 
 def score(lineage, truth):
@@ -135,6 +211,8 @@ def main(argv):
     p.add_argument("--previous", help="output folder of the previous night")
     p.add_argument("--previous-snapshot-date")
     p.add_argument("--previous-truth", help="ground truth of the previous night (default: the same file)")
+    p.add_argument("--explain", type=int, default=0, metavar="N",
+                   help="print N missed and N false pairs with both records' identity values")
     p.add_argument("--self-test", action="store_true")
     a = p.parse_args(argv)
     if a.self_test:
@@ -146,6 +224,9 @@ def main(argv):
     print(f"snapshot_date {date}")
     for k, v in score(lineage, truth).items():
         print(f"{k} {v}")
+    rows = read_lineage.rows
+    if a.explain > 0:
+        explain(a.explain, lineage, truth, rows, read_sources(a.output_dir, date))
     if a.previous:
         truth1 = read_truth(a.previous_truth) if a.previous_truth else truth
         date1, lineage1 = read_lineage(a.previous, a.previous_snapshot_date)

@@ -106,8 +106,10 @@ struct AssetRowBuilder {
             let edge = c.edges[Int(e)]
             let partner = Int(edge.a) == i ? Int(edge.b) : Int(edge.a)
             var parts: [String] = []
-            if let v = value(of: edge.k1, hash: edge.h1, in: evidence[i]!) { parts.append("\(edge.k1.name)=\(v)") }
-            if let k2 = edge.k2, let v = value(of: k2, hash: edge.h2, in: evidence[i]!) {
+            if let v = value(of: edge.k1, in: evidence[i]!, partner: evidence[partner]!) {
+                parts.append("\(edge.k1.name)=\(v)")
+            }
+            if let k2 = edge.k2, let v = value(of: k2, in: evidence[i]!, partner: evidence[partner]!) {
                 parts.append("\(k2.name)=\(v)")
             }
             parts.append("via=\(ResolverStore.apiNames[Int(store.api[partner])]):\(store.recordID[partner])")
@@ -117,7 +119,11 @@ struct AssetRowBuilder {
         return Output(asset: asset, coverage: coverage, lineage: lineage)
     }
 
-    private func value(of role: Role, hash: UInt64, in ev: [Evidence]) -> String? {
-        ev.first { $0.role == role && StableHash.key(role, $0.value) == hash }?.value
+    /// The record's value of `role` that its partner also carries (the matched key), else its
+    /// first value of `role` (the passive MAC of `ip+passive`, which the partner lacks).
+    private func value(of role: Role, in ev: [Evidence], partner: [Evidence]) -> String? {
+        let mine = ev.filter { $0.role == role }
+        return mine.first { e in partner.contains { $0.role == role && $0.value == e.value } }?.value
+            ?? mine.first?.value
     }
 }

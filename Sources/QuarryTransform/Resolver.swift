@@ -24,6 +24,7 @@ public struct ResolveStats: Sendable, Equatable {
 /// The rules, strongest first; `rawValue` indexes `names`.
 enum MatchRule: UInt8, CaseIterable {
     case seed, assetID, hostID, agentID, instanceID, hwUUID, serial, macHostname, macFQDN, macIP, fqdnIP, ipHostname
+    case ipPassive, fqdnWindow
 
     var name: String {
         switch self {
@@ -39,19 +40,22 @@ enum MatchRule: UInt8, CaseIterable {
         case .macIP: "mac+ip"
         case .fqdnIP: "fqdn+ip"
         case .ipHostname: "ip+hostname"
+        case .ipPassive: "ip+passive"
+        case .fqdnWindow: "fqdn+recent"
         }
     }
 }
 
-/// A successful merge: `b`'s cluster joined `a`'s because of key(s) `h1` (and `h2`).
+/// A successful merge: `b`'s cluster joined `a`'s on values of roles `k1` (and `k2`).
+///
+/// 12 bytes: the matched values are found again in the two records' spilled evidence when the
+/// lineage is written, so no key hash is kept per edge.
 struct Edge {
     var a: Int32
     var b: Int32
     var rule: MatchRule
     var k1: Role
     var k2: Role?
-    var h1: UInt64
-    var h2: UInt64
 }
 
 /// Records kept column-wise with hashed keys; text evidence waits in a spill file.
@@ -60,6 +64,8 @@ final class ResolverStore {
     var sensor: [UInt8] = []
     var recordID: [String] = []
     var lastSeen: [Int64] = []
+    /// The record lists some MAC, even one that is not a key (a virtual adapter's, a repaired one).
+    var anyMAC: [Bool] = []
     var keyStart: [UInt32] = [0]
     var keyHash: [UInt64] = []
     var keyRole: [UInt8] = []
@@ -70,6 +76,10 @@ final class ResolverStore {
     var ipGroupLimit = 64
     var strongGroupLimit = 1000
     var ipWindowSeconds: Int64 = 7 * 86_400
+    /// A passive record and a scanner/agent record of one IP must be seen this close together.
+    var passiveWindowSeconds: Int64 = 86_400
+    /// `fqdn+recent` considers FQDN groups up to this size.
+    var fqdnGroupLimit = 16
 
     init(spillDirectory: String) throws { spill = try SpillFile(directory: spillDirectory) }
 
@@ -80,6 +90,7 @@ final class ResolverStore {
         sensor.append(mapped.sensor.rawValue)
         recordID.append(id)
         lastSeen.append(mapped.lastSeen ?? Int64.min)
+        anyMAC.append(mapped.evidence.contains { $0.role == .mac } || Self.rowListsMAC(mapped.row))
         var seen: [UInt64] = []
         for e in mapped.evidence where e.role.isKey && !e.repaired {
             let h = StableHash.key(e.role, e.value)
@@ -93,6 +104,23 @@ final class ResolverStore {
     }
 
     static let apiNames = ["gav", "qps", "vm"]
+
+    /// Whether a mapped row lists a MAC (normalised `xx:xx:xx:xx:xx:xx`): virtual-adapter MACs are
+    /// left out of the evidence, yet they still tell that the record saw a NIC on that address.
+    static func rowListsMAC(_ row: Row) -> Bool {
+        func isMAC(_ s: String) -> Bool {
+            let u = Array(s.utf8)
+            guard u.count == 17 else { return false }
+            for (i, c) in u.enumerated() {
+                if i % 3 == 2 { if c != 58 { return false } } else if !((48...57).contains(c) || (97...102).contains(c)) {
+                    return false
+                }
+            }
+            return true
+        }
+        for v in row { if case .list(let l) = v, l.contains(where: isMAC) { return true } }
+        return false
+    }
 
     func keys(_ i: Int, _ role: Role) -> [UInt64] {
         var out: [UInt64] = []
@@ -122,6 +150,7 @@ final class ResolverStore {
         keyHash = []
         keyRole = []
         keyStart = [0]
+        anyMAC = []
     }
 }
 
@@ -154,6 +183,7 @@ extension ResolverStore {
         var parent = (0..<n).map { Int32($0) }
         var cAgent = (0..<n).map { firstKey($0, .agentID) }
         var cInst = (0..<n).map { firstKey($0, .instanceID) }
+        var size = [Int32](repeating: 1, count: n)
         var edges: [Edge] = []
         var refused = 0
         var sharedSet = Set<UInt64>()
@@ -166,8 +196,7 @@ extension ResolverStore {
             }
             return x
         }
-        func union(_ a: Int, _ b: Int, _ rule: MatchRule, _ k1: Role, _ h1: UInt64,
-                   _ k2: Role? = nil, _ h2: UInt64 = 0) -> Bool {
+        func union(_ a: Int, _ b: Int, _ rule: MatchRule, _ k1: Role, _ k2: Role? = nil) -> Bool {
             var ra = find(Int32(a)), rb = find(Int32(b))
             if ra == rb { return false }
             let aa = cAgent[Int(ra)], ab = cAgent[Int(rb)], ia = cInst[Int(ra)], ib = cInst[Int(rb)]
@@ -177,9 +206,10 @@ extension ResolverStore {
             }
             if rank[Int(rb)] < rank[Int(ra)] { swap(&ra, &rb) }
             parent[Int(rb)] = ra
+            size[Int(ra)] += size[Int(rb)]
             if cAgent[Int(ra)] == 0 { cAgent[Int(ra)] = cAgent[Int(rb)] }
             if cInst[Int(ra)] == 0 { cInst[Int(ra)] = cInst[Int(rb)] }
-            edges.append(Edge(a: Int32(a), b: Int32(b), rule: rule, k1: k1, k2: k2, h1: h1, h2: h2))
+            edges.append(Edge(a: Int32(a), b: Int32(b), rule: rule, k1: k1, k2: k2))
             return true
         }
 
@@ -229,7 +259,7 @@ extension ResolverStore {
                 }
                 if g.count > strongGroupLimit { sharedSet.insert(h); return }
                 for j in 1..<g.count {
-                    for i in 0..<j where union(g[i], g[j], rule, role, h) { break }
+                    for i in 0..<j where union(g[i], g[j], rule, role) { break }
                 }
             }
         }
@@ -249,12 +279,12 @@ extension ResolverStore {
                     let a = g[i], b = g[j]
                     if find(Int32(a)) == find(Int32(b)) { break }
                     if case let hn = shared(a, b, .hostname), hn != 0 {
-                        if union(a, b, .macHostname, .mac, h, .hostname, hn) { break }
+                        if union(a, b, .macHostname, .mac, .hostname) { break }
                     } else if case let fq = shared(a, b, .fqdn), fq != 0 {
-                        if union(a, b, .macFQDN, .mac, h, .fqdn, fq) { break }
+                        if union(a, b, .macFQDN, .mac, .fqdn) { break }
                     } else if !namesConflict(a, b) {
                         let ip = shared(a, b, .ipv4) != 0 ? shared(a, b, .ipv4) : shared(a, b, .ipv6)
-                        if ip != 0, union(a, b, .macIP, .mac, h, shared(a, b, .ipv4) != 0 ? .ipv4 : .ipv6, ip) { break }
+                        if ip != 0, union(a, b, .macIP, .mac, shared(a, b, .ipv4) != 0 ? .ipv4 : .ipv6) { break }
                     }
                 }
             }
@@ -269,7 +299,7 @@ extension ResolverStore {
                     if find(Int32(a)) == find(Int32(b)) { break }
                     let v4 = shared(a, b, .ipv4)
                     let ip = v4 != 0 ? v4 : shared(a, b, .ipv6)
-                    if ip != 0, union(a, b, .fqdnIP, .fqdn, h, v4 != 0 ? .ipv4 : .ipv6, ip) { break }
+                    if ip != 0, union(a, b, .fqdnIP, .fqdn, v4 != 0 ? .ipv4 : .ipv6) { break }
                 }
             }
         }
@@ -286,12 +316,79 @@ extension ResolverStore {
                         if ta != Int64.min && tb != Int64.min && abs(ta - tb) > ipWindowSeconds { continue }
                         var name = shared(a, b, .hostname), nameRole = Role.hostname
                         if name == 0 && !namesConflict(a, b) { name = shared(a, b, .netbios); nameRole = .netbios }
-                        if name != 0, union(a, b, .ipHostname, role, h, nameRole, name) { break }
+                        if name != 0, union(a, b, .ipHostname, role, nameRole) { break }
                     }
                 }
             }
         }
 
+        /// Both records carry `role` values and none of them is shared.
+        func disagree(_ a: Int, _ b: Int, _ role: Role) -> Bool {
+            has(a, role) && has(b, role) && shared(a, b, role) == 0
+        }
+        func within(_ a: Int, _ b: Int, _ window: Int64) -> Bool {
+            let ta = lastSeen[a], tb = lastSeen[b]
+            return ta != Int64.min && tb != Int64.min && abs(ta - tb) <= window
+        }
+
+        /// The passive record `p`'s MAC is not among `c`'s MACs (keys or not).
+        func macDiffers(_ p: Int, _ c: Int) -> Bool { anyMAC[c] && (!has(p, .mac) || shared(p, c, .mac) == 0) }
+
+        // (e) A passive record (an IP–MAC binding the sensor saw on the wire) joins the one
+        // machine that had its IP at the same time, when no other machine or MAC had that IP then.
+        let passive = SensorKind.passive.rawValue
+        for role in [Role.ipv4, .ipv6] {
+            groups(role) { h, g in
+                if g.count > ipGroupLimit { return }
+                // Only a passive record still on its own: one already joined has better evidence.
+                for p in g where sensor[p] == passive && lastSeen[p] != Int64.min
+                    && size[Int(find(Int32(p)))] == 1 {
+                    var target: Int32 = -1, partner = -1, ambiguous = false
+                    for c in g where c != p && within(p, c, passiveWindowSeconds) {
+                        if sensor[c] == passive {
+                            // Another passive sighting of this IP with another MAC: the IP moved.
+                            if disagree(p, c, .mac) || namesConflict(p, c) { ambiguous = true }
+                            continue
+                        }
+                        let r = find(Int32(c))
+                        if macDiffers(p, c) || namesConflict(p, c) || (target != -1 && target != r) {
+                            ambiguous = true
+                        } else if target == -1 {
+                            target = r
+                            partner = c
+                        }
+                    }
+                    // Any record of that machine with this IP (seen then or not) must not disagree.
+                    for c in g where !ambiguous && partner >= 0 && find(Int32(c)) == target {
+                        if macDiffers(p, c) || namesConflict(p, c) { ambiguous = true }
+                    }
+                    if !ambiguous, partner >= 0, find(Int32(p)) != target {
+                        _ = union(partner, p, .ipPassive, role, has(p, .mac) ? .mac : nil)
+                    }
+                }
+            }
+        }
+
+        // (f) Same FQDN, seen within the window, no hardware or MAC disagreement, and the name
+        // belongs to at most one agent and one cloud instance (DHCP moved the machine's IP).
+        groups(.fqdn) { h, g in
+            if g.count > fqdnGroupLimit || distinct(g, .agentID) >= 2 || distinct(g, .instanceID) >= 2 { return }
+            for j in 1..<g.count {
+                for i in 0..<j {
+                    let a = g[i], b = g[j]
+                    if find(Int32(a)) == find(Int32(b)) { break }
+                    if !within(a, b, ipWindowSeconds) || namesConflict(a, b) || disagree(a, b, .mac)
+                        || disagree(a, b, .hwUUID) || disagree(a, b, .serial) { continue }
+                    if union(a, b, .fqdnWindow, .fqdn) { break }
+                }
+            }
+        }
+
+        // Free what the layout does not need before it allocates its own arrays.
+        cAgent = []
+        cInst = []
+        size = []
+        order = []
         return Self.layout(n: n, rank: rank, find: find, edges: edges, shared: sharedSet, refused: refused)
     }
 

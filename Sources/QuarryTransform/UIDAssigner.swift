@@ -116,8 +116,8 @@ struct UIDAssigner {
         var fresh: [(UInt64, UInt64)] = []
         fresh.reserveCapacity(total)
         for ci in 0..<clusters { for h in keys(of: ci) { fresh.append((h, uids[ci])) } }
+        store.releaseKeys()  // not needed any more; frees memory before the sort's buffer and the state
         fresh.sort { $0.0 < $1.0 }
-        store.releaseKeys()  // not needed any more; frees memory before the state is built
         var s = IdentityState()
         s.merged = merged
         let kept = previous.keyDays.reduce(0) { $0 + (today - $1 <= retainDays ? 1 : 0) }
