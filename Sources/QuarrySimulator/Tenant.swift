@@ -115,7 +115,9 @@ struct Tenant {
         }
         var d = Dice(seed, UInt64(p.index), UInt64(bitPattern: Int64(change)), UInt64(kind.rawValue) + 40)
         let t = nightStart(change) - Int64(60 + d.below(20 * 3_600))
-        return max(t, created(p, kind) + 60)
+        // Never after the night being served: the real service cannot report a change that
+        // has not happened yet, and clients use the latest one as a high-water mark.
+        return min(max(t, created(p, kind) + 60), now - 60)
     }
 
     // MARK: - Paging
