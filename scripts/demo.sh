@@ -6,5 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/setup.sh
-swift build -c release --product quarry 2>&1 | grep -E 'error|warning: unre|Compiling quarry|Build' || true
+mkdir -p .build
+if ! swift build -c release --product quarry >.build/demo-build.log 2>&1; then
+    grep -E 'error' .build/demo-build.log | head -40 >&2
+    echo "the build failed; the full log is .build/demo-build.log" >&2
+    exit 1
+fi
 exec .build/release/quarry demo --output demo-output "$@"

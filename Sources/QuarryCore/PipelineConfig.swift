@@ -169,6 +169,11 @@ public struct QualysSettings: Sendable, Equatable {
         guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), let host = url.host else {
             throw q.error(key, "expected an https:// URL, found \"\(text)\"")
         }
+        if url.user != nil || url.password != nil {
+            // Never echo the URL: it holds a secret.
+            throw q.error(key, "credentials inside the URL are refused; give them in QUALYS_USERNAME/QUALYS_PASSWORD "
+                + "or qualys.credentialsFile")
+        }
         if scheme == "https" { return url }
         if scheme == "http" && isLoopback(host) { return url }
         if scheme == "http" {

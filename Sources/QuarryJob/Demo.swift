@@ -41,7 +41,9 @@ public enum Demo {
         // The simulator's `limits` profile keeps windows short; give the run room to wait them out.
         config.qualys.maxAttempts = max(config.qualys.maxAttempts, 10)
 
-        let snapshotDate = options.snapshotDate ?? JobOptions.today(plusDays: options.simulator.night - 1)
+        // The simulated tenant lives on its own calendar (night 1 is 2026-03-02); a snapshot
+        // dated today would call every machine "not seen recently".
+        let snapshotDate = options.snapshotDate ?? Simulator.nightDate(options.simulator.night)
         let credentials = Credentials(username: options.simulator.username, password: options.simulator.password)
         logger.notice("demo.simulator", [("url", simulator.baseURL.absoluteString),
                                          ("assets", options.simulator.assets), ("seed", options.simulator.seed),

@@ -48,7 +48,7 @@ public enum NightlyJob {
         let outputDir = config.output.dir
         let state = StateFiles(outputDir: outputDir)
 
-        let schemas = try SchemaSet.load(directory: config.transform.schemasDir)
+        let schemas = try loadSchemas(config)
         let identity = try IdentityState.load(path: state.identityPath)
         let credentials = try resolveCredentials(options)
         let extractor: QualysExtractor
@@ -60,13 +60,18 @@ public enum NightlyJob {
                 throw ConfigError(file: "command line", key: "--replay", problem: detail)
             }
             throw error
+        } catch {
+            // Only the recorder's folder can fail here.
+            throw ConfigError(file: "command line", key: "--record",
+                              problem: "cannot create the folder \(options.record?.path ?? "?") "
+                                  + "(\((error as NSError).localizedDescription))")
         }
         // The transform counts into its own bag so that a checkpoint keeps only what extraction
         // found (the transform finds its warnings again when spooled records are replayed).
         let transformCounters = RunCounters()
         let transformer = try Transformer(schemas: schemas, state: identity, settings: config.transform,
                                           counters: transformCounters, logger: logger)
-        try FileManager.default.createDirectory(atPath: outputDir, withIntermediateDirectories: true)
+        try prepareOutput(config)
         let writer = try SnapshotWriter(outputDir: outputDir, snapshotDate: options.snapshotDate, runID: runID,
                                         tables: schemas.tables, settings: config.output, logger: logger)
         let sources = SourceState(outputDir: outputDir)
@@ -83,6 +88,7 @@ public enum NightlyJob {
         do {
             let collected = Collected()
             let drift = DriftSampler(schemas: schemas)
+            let repaired = RepairLog()
             var pipeline = Pipeline(logger: logger)
             let records = pipeline.channel(SourceRecord.self, capacity: config.channelCapacity)
             let rows = pipeline.channel(RowBatch.self, capacity: config.channelCapacity)
@@ -153,6 +159,7 @@ public enum NightlyJob {
             pipeline.stage("transform", outputs: [rows]) { ctx in
                 while let batch = try await ctx.receive(from: records) {
                     drift.observe(batch)
+                    repaired.observe(batch)
                     let mapped = transformer.map(batch)
                     try await ctx.send(mapped, to: rows, records: mapped.reduce(0) { $0 + $1.rows.count })
                 }
@@ -182,6 +189,7 @@ public enum NightlyJob {
             var report = makeReport(runID: runID, options: options, counters: counters, collected: collected,
                                     stages: stageReports, tables: schemas.tables, writer: writer)
             report.quality += drift.findings()
+            report.repairedRecords = repaired.entries
             try checkQuality(config: config, report: &report, collected: collected, state: state,
                              snapshotDate: options.snapshotDate, logger: logger)
             report.seconds = Date().timeIntervalSince(started)
@@ -190,8 +198,12 @@ public enum NightlyJob {
 
             var sourceCounts: [String: Int] = [:]
             for s in report.sources { sourceCounts[s.api] = s.records }
+            // Records left out count as rejects; values dropped from records that were kept
+            // ("warning: …") are counted apart, as `warnings.<source>`.
             var rejectCounts: [String: Int] = [:]
-            for (k, v) in counters.withPrefix("rejects.") { rejectCounts[k] = v }
+            for r in counters.rejects {
+                rejectCounts[r.reason.hasPrefix("warning:") ? "warnings.\(r.source)" : r.source, default: 0] += 1
+            }
             let manifest = try writer.publish(summary: ManifestSummary(
                 startedAt: Int64(started.timeIntervalSince1970), sources: sourceCounts, rejects: rejectCounts,
                 report: report.json
@@ -229,7 +241,41 @@ public enum NightlyJob {
     static func makeRunID(_ date: Date) -> String {
         let stamp = Timestamp.format(Int64(date.timeIntervalSince1970))
             .replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: "")
-        return "\(stamp)-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
+        return "\(stamp)-\(String(format: "%08x", UInt32.random(in: 0...UInt32.max)))"
+    }
+
+    /// The schema folder of the pipeline, with an error that names the pipeline's key.
+    public static func loadSchemas(_ config: PipelineConfig) throws -> SchemaSet {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: config.transform.schemasDir, isDirectory: &isDir), isDir.boolValue
+        else {
+            throw ConfigError(file: config.file, key: "transform.schemas",
+                              problem: "the schema folder \(config.transform.schemasDir) does not exist "
+                                  + "(relative paths are taken from the pipeline file's folder; the default is ../schemas)")
+        }
+        return try SchemaSet.load(directory: config.transform.schemasDir)
+    }
+
+    /// Creates the output folder, or says which setting points where it cannot be.
+    static func prepareOutput(_ config: PipelineConfig) throws {
+        let dir = config.output.dir
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: dir, isDirectory: &isDir) {
+            guard isDir.boolValue else {
+                throw ConfigError(file: config.file, key: "output.dir (or --output)",
+                                  problem: "\(dir) is a file, expected a folder")
+            }
+        } else {
+            do {
+                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            } catch {
+                throw ConfigError(file: config.file, key: "output.dir (or --output)",
+                                  problem: "cannot create the folder \(dir) (\((error as NSError).localizedDescription))")
+            }
+        }
+        guard access(dir, W_OK) == 0 else {
+            throw ConfigError(file: config.file, key: "output.dir (or --output)", problem: "\(dir) is not writable")
+        }
     }
 
     static func resolveCredentials(_ options: JobOptions) throws -> Credentials? {
@@ -358,5 +404,27 @@ final class PullTracker: @unchecked Sendable {
     /// Records taken unchanged from last night: they still bound the high-water mark.
     func sawUnchanged(_ batch: [SourceRecord]) {
         highWaterMark = SourceState.latestModified(batch, api: api, after: highWaterMark)
+    }
+}
+
+/// The records whose text was repaired while reading (BR-05, BR-17), with the fields, so the
+/// report can say which hosts to look at. Keeps the first 1,000. Thread-safe.
+final class RepairLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var list: [String] = []
+    private var seen = 0
+
+    func observe(_ batch: [SourceRecord]) {
+        for r in batch where !r.repairs.isEmpty {
+            let fields = Array(Set(r.repairs.map(\.path))).sorted().joined(separator: "+")
+            lock.withLock {
+                seen += 1
+                if list.count < 1000 { list.append("\(r.api) \(r.recordID): \(fields)") }
+            }
+        }
+    }
+
+    var entries: [String] {
+        lock.withLock { seen > list.count ? list + ["… and \(seen - list.count) more"] : list }
     }
 }

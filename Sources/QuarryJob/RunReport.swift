@@ -47,6 +47,8 @@ public struct RunReport: Sendable, Equatable {
     public var tableRows: [String: Int] = [:]
     public var unknownElements: [String: Int] = [:]
     public var textRepairs: [String: Int] = [:]
+    /// `vm 3101: NETBIOS` — records whose text was repaired, and which fields.
+    public var repairedRecords: [String] = []
     public var seconds: Double = 0
     public var cpuSeconds: Double = 0
     public var peakRSSBytes = 0
@@ -89,6 +91,7 @@ public struct RunReport: Sendable, Equatable {
             "quality": .array(quality.map(JSONValue.string)),
             "unknown_elements": ints(unknownElements),
             "text_repairs": ints(textRepairs),
+            "repaired_records": .array(repairedRecords.map(JSONValue.string)),
             "seconds": .number(Self.round(seconds)),
             "cpu_seconds": .number(Self.round(cpuSeconds)),
             "peak_rss_bytes": .integer(Int64(peakRSSBytes)),
@@ -115,7 +118,10 @@ public struct RunReport: Sendable, Equatable {
         if !identity.isEmpty { out.append("identity: \(sorted(identity))") }
         let rejected = rejectsByReason.values.reduce(0, +)
         out.append("rejects: \(rejected)\(rejected == 0 ? "" : " (\(sorted(rejectsByReason)))")")
-        if !textRepairs.isEmpty { out.append("repaired text values: \(sorted(textRepairs))") }
+        if !textRepairs.isEmpty {
+            out.append("repaired text values: \(sorted(textRepairs)); records: "
+                + repairedRecords.prefix(20).joined(separator: ", ") + (repairedRecords.count > 20 ? ", …" : ""))
+        }
         if !unknownElements.isEmpty { out.append("unknown elements (ignored): \(sorted(unknownElements))") }
         out.append("coverage: \(coverage.machines) machines; \(sorted(coverage.bySensors)); "
             + "unmanaged (no agent) \(coverage.unmanaged), agent never scanned \(coverage.agentNeverScanned), "

@@ -59,6 +59,12 @@ public final class Simulator: @unchecked Sendable {
         server = nil
     }
 
+    /// The calendar date (`YYYY-MM-DD`, UTC) of simulated night `night`.
+    public static func nightDate(_ night: Int) -> String {
+        let tenant = Tenant(assets: 0, seed: 0, night: max(1, night))
+        return String(Timestamp.format(tenant.now).prefix(10))
+    }
+
     /// `http://127.0.0.1:PORT` — the API host and the gateway.
     public var baseURL: URL { URL(string: "http://127.0.0.1:\(port)")! }
 

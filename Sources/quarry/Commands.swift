@@ -12,7 +12,14 @@ enum Commands {
         let args = try Arguments(command: "validate", words: words, options: [], flags: [])
         let path = try args.onePositional("PIPELINE.json")
         let config = try PipelineConfig.load(path: path)
-        let schemas = try SchemaSet.load(directory: config.transform.schemasDir)
+        let schemas = try NightlyJob.loadSchemas(config)
+        if let file = config.qualys.credentialsFile {
+            do {
+                _ = try Credentials.load(file: file)
+            } catch {
+                throw ConfigError(file: path, key: "qualys.credentialsFile", problem: "\(error)")
+            }
+        }
         let tables = schemas.tables.map(\.name).joined(separator: ", ")
         print("ok: \(path): pipeline \"\(config.name)\"; sources \(config.qualys.sources.map(\.rawValue).joined(separator: ", "))"
             + "; API \(config.qualys.apiURL.absoluteString), gateway \(config.qualys.gatewayURL.absoluteString)"

@@ -25,8 +25,19 @@ func runCancellable(_ body: @escaping @Sendable () async throws -> ExitStatus) a
     return await task.result
 }
 
+/// Whether the command line asked for JSON log lines (then the final error is one too).
+let wantsJSONLog: Bool = {
+    let args = CommandLine.arguments
+    return args.contains("--log-format=json")
+        || zip(args, args.dropFirst()).contains { $0 == "--log-format" && $1 == "json" }
+}()
+
 func printError(_ text: String) {
-    FileHandle.standardError.write(Data("quarry: \(text)\n".utf8))
+    let line = wantsJSONLog
+        ? "{\"time\":\(JSONText.quote(Timestamp.format(Int64(Date().timeIntervalSince1970)))),"
+            + "\"level\":\"error\",\"message\":\"run.failed\",\"error\":\(JSONText.quote(text))}"
+        : "quarry: \(text)"
+    FileHandle.standardError.write(Data((line + "\n").utf8))
 }
 
 let words = Array(CommandLine.arguments.dropFirst())

@@ -75,6 +75,12 @@ import Testing
         #expect(message.contains("(did you mean \"maxConcurrency\"?)"), "got: \(message)")
     }
 
+    @Test func credentialsInsideAURLAreRefusedWithoutEchoingThem() {
+        let message = problem(#"{"name": "n", "qualys": {"apiURL": "https://bob:s3cretpw@qualysapi.example.com", "gatewayURL": "https://g.example.com"}}"#)
+        #expect(message.hasPrefix("/etc/quarry/pipelines/p.json: qualys.apiURL: credentials inside the URL are refused"))
+        #expect(!message.contains("s3cretpw"))
+    }
+
     @Test func credentialsAreNotAcceptedInThePipelineFile() {
         let message = problem(#"{"name": "n", "qualys": {"platform": "US1", "password": "hunter22"}}"#)
         #expect(message.hasPrefix("/etc/quarry/pipelines/p.json: qualys.password: unknown key"))

@@ -216,3 +216,25 @@ private func byID(_ rows: [[String: Any]], _ key: String) -> [String: [String: A
         #expect(qps["709837"]?["tracking_method"] as? String == "INSTANCE_ID")
     }
 }
+
+@Suite struct JobConfigErrorTests {
+    @Test func anOutputFolderThatCannotBeMadeIsAConfigurationErrorNamingTheSetting() async throws {
+        let file = try TestDirs.make("not-a-folder") + "/lake"
+        FileManager.default.createFile(atPath: file, contents: Data("x".utf8))
+        let config = try TestDirs.pipeline(sources: [.vm], output: file)
+        let replay = try TestDirs.replay([.vm: [try TestDirs.shared.appendingPathComponent("cases/BR-03/page-2-host-list.xml").path]])
+
+        await #expect {
+            _ = try await NightlyJob.run(JobOptions(config: config, snapshotDate: "2026-03-01", replay: replay), logger: .silent)
+        } throws: { error in
+            (error as? ConfigError)?.description == "e2e.json: output.dir (or --output): \(file) is a file, expected a folder"
+        }
+    }
+
+    @Test func repairedRecordsAreListedInTheReport() async throws {
+        let (_, result) = try await replayRun([.vm: [try casePath("BR-05/host-list-illegal-bytes.xml")]])
+
+        #expect(result.report.repairedRecords == ["vm 3101: NETBIOS", "vm 3102: NETBIOS", "vm 3103: DNS+NETBIOS"])
+        #expect(result.manifest.rejects.isEmpty)
+    }
+}
