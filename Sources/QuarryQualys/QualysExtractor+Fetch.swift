@@ -47,6 +47,11 @@ extension QualysExtractor {
                                                 summary: &summary)
             } catch {
                 await throttle.release()
+                // A replay folder that ran out while retrying: say what the last file was wrong
+                // about, which is what the user has to fix.
+                if case .replay(let detail)? = error as? ExtractError, !lastError.isEmpty {
+                    throw ExtractError.replay("\(detail); the response before it was refused: \(lastError)")
+                }
                 throw error
             }
             await throttle.release()

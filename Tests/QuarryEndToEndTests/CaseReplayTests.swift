@@ -238,3 +238,18 @@ private func byID(_ rows: [[String: Any]], _ key: String) -> [String: [String: A
         #expect(result.manifest.rejects.isEmpty)
     }
 }
+
+@Suite struct ReplayErrorTests {
+    @Test func aBrokenReplayedPageIsNamedWhenTheFolderRunsOut() async throws {
+        let dir = try TestDirs.make("broken")
+        let page = dir + "/page.xml"
+        try Data("<HOST_LIST_OUTPUT><RESPONSE><HOST_LIST><HOST><ID>1".utf8).write(to: URL(fileURLWithPath: page))
+
+        await #expect {
+            _ = try await replayRun([.vm: [page]])
+        } throws: { error in
+            let text = "\(error)"
+            return text.contains("no recorded response left") && text.contains("vm page 1: not well-formed")
+        }
+    }
+}
