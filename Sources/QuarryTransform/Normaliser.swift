@@ -42,6 +42,9 @@ public enum Normaliser: String, Sendable, CaseIterable, Codable {
     case serial
     /// Upper-cased text (tracking methods, sensor names).
     case upper
+    /// Cloud provider name as Global AssetView writes it: `EC_2`/`EC2`/`AMAZON` → `AWS`,
+    /// `GOOGLE` → `GCP`, `MICROSOFT` → `AZURE`; anything else upper-cased.
+    case cloudProvider = "cloud_provider"
     /// Lower-cased text.
     case lower
 }
@@ -81,6 +84,14 @@ extension Normaliser {
             out.values = [t]
         case .upper:
             out.values = [t.uppercased()]
+        case .cloudProvider:
+            let u = t.uppercased()
+            switch u {
+            case "EC_2", "EC2", "AMAZON", "AMAZON WEB SERVICES": out.values = ["AWS"]
+            case "GOOGLE", "GOOGLE CLOUD", "GCE": out.values = ["GCP"]
+            case "MICROSOFT", "MICROSOFT AZURE": out.values = ["AZURE"]
+            default: out.values = [u]
+            }
         case .lower:
             out.values = [t.lowercased()]
         case .os:

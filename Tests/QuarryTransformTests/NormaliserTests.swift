@@ -37,6 +37,10 @@ struct NormCase: CustomTestStringConvertible, Sendable {
         NormCase(normaliser: .fqdn, input: ".example.com", values: []),
         NormCase(normaliser: .fqdn, input: "192.0.2.10", values: []),
         NormCase(normaliser: .netbios, input: "web-01", values: ["web-01"]),
+        NormCase(normaliser: .cloudProvider, input: "EC_2", values: ["AWS"]),
+        NormCase(normaliser: .cloudProvider, input: "aws", values: ["AWS"]),
+        NormCase(normaliser: .cloudProvider, input: "Azure", values: ["AZURE"]),
+        NormCase(normaliser: .cloudProvider, input: "GCP", values: ["GCP"]),
         NormCase(normaliser: .netbios, input: "00731", values: ["00731"]),
         // Addresses
         NormCase(normaliser: .ipv4, input: "192.0.2.21, 192.0.2.22, 192.0.2.23",
