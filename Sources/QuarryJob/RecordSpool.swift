@@ -93,11 +93,15 @@ final class RecordSpoolWriter {
     }
 }
 
-/// Reads a spool written by `RecordSpoolWriter`, up to a valid length.
+/// Reads a spool written by `RecordSpoolWriter`, up to a valid length, through a window of
+/// at most a few MB (the spool of a million records is far larger than a run may hold).
 final class RecordSpoolReader {
-    private let bytes: [UInt8]
+    private let handle: FileHandle
+    private var remaining: UInt64
+    private var bytes: [UInt8] = []
     private var at = 0
     private(set) var paths: [String] = []
+    private static let window = 1 << 20
 
     struct Corrupt: Error, CustomStringConvertible {
         var path: String
@@ -108,15 +112,36 @@ final class RecordSpoolReader {
 
     init(path: String, length: UInt64) throws {
         file = path
-        let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
-        defer { try? handle.close() }
-        let data = try handle.read(upToCount: Int(length)) ?? Data()
-        guard data.count == Int(length) else { throw Corrupt(path: path) }
-        bytes = [UInt8](data)
+        handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+        let size = try handle.seekToEnd()
+        guard size >= length else {
+            try? handle.close()
+            throw Corrupt(path: path)
+        }
+        try handle.seek(toOffset: 0)
+        remaining = length
     }
 
+    deinit { try? handle.close() }
+
+    /// Makes sure `n` bytes are in the window, reading more of the file if needed.
+    private func need(_ n: Int) throws {
+        if at + n <= bytes.count { return }
+        bytes.removeSubrange(0..<at)
+        at = 0
+        while bytes.count < n {
+            guard remaining > 0 else { throw Corrupt(path: file) }
+            let want = Int(min(remaining, UInt64(max(Self.window, n - bytes.count))))
+            guard let data = try handle.read(upToCount: want), !data.isEmpty else { throw Corrupt(path: file) }
+            bytes.append(contentsOf: data)
+            remaining -= UInt64(data.count)
+        }
+    }
+
+    private var atEnd: Bool { at >= bytes.count && remaining == 0 }
+
     func next() throws -> SourceRecord? {
-        guard at < bytes.count else { return nil }
+        guard !atEnd else { return nil }
         let apiIndex = Int(try byte())
         guard apiIndex < SourceAPI.allCases.count else { throw Corrupt(path: file) }
         let api = SourceAPI.allCases[apiIndex]
@@ -142,7 +167,7 @@ final class RecordSpoolReader {
     }
 
     private func byte() throws -> UInt8 {
-        guard at < bytes.count else { throw Corrupt(path: file) }
+        try need(1)
         defer { at += 1 }
         return bytes[at]
     }
@@ -160,7 +185,7 @@ final class RecordSpoolReader {
 
     private func string() throws -> String {
         let n = Int(try varint())
-        guard at + n <= bytes.count else { throw Corrupt(path: file) }
+        try need(n)
         defer { at += n }
         return String(decoding: bytes[at..<at + n], as: UTF8.self)
     }
