@@ -51,16 +51,22 @@ final class RecordSpoolWriter {
             putString(rep.kind.rawValue)
             putVarint(UInt64(rep.count))
         }
+        // Hand full megabytes to the file as they come (a night can replay a million records
+        // into the spool before the next flush); durability still waits for `flush()`.
+        if buffer.count >= 1 << 20 { try? writeBuffer() }
+    }
+
+    private func writeBuffer() throws {
+        guard !buffer.isEmpty else { return }
+        try handle.write(contentsOf: buffer)
+        length += UInt64(buffer.count)
+        buffer.removeAll(keepingCapacity: true)
     }
 
     /// Writes what is buffered and makes it durable; returns the new valid length.
     @discardableResult
     func flush() throws -> UInt64 {
-        if !buffer.isEmpty {
-            try handle.write(contentsOf: buffer)
-            length += UInt64(buffer.count)
-            buffer.removeAll(keepingCapacity: true)
-        }
+        try writeBuffer()
         try handle.synchronize()
         return length
     }
