@@ -133,13 +133,8 @@ private struct JSONScanner {
             } else {
                 try value(node: child, group: group)
             }
-            skipSpace()
-            let c = peek()
-            i += 1
-            if c == UInt8(ascii: ",") { continue }
-            if c == UInt8(ascii: "}") { return }
-            i -= 1
-            throw fail("expected , or } in an object")
+            if try moreMembers() { continue }
+            return
         }
     }
 
@@ -209,13 +204,8 @@ private struct JSONScanner {
             skipSpace()
             try expect(UInt8(ascii: ":"))
             try body(&self, key)
-            skipSpace()
-            let c = peek()
-            i += 1
-            if c == UInt8(ascii: ",") { continue }
-            if c == UInt8(ascii: "}") { return }
-            i -= 1
-            throw fail("expected , or } in an object")
+            if try moreMembers() { continue }
+            return
         }
     }
 
@@ -396,6 +386,17 @@ private struct JSONScanner {
             throw fail(i >= buf.count ? "unexpected end of the body" : "expected \(Character(Unicode.Scalar(c)))")
         }
         i += 1
+    }
+
+    /// After an object member: true at `,` (another member follows), false at `}` (consumed).
+    mutating func moreMembers() throws -> Bool {
+        skipSpace()
+        let c = peek()
+        if c == UInt8(ascii: ",") || c == UInt8(ascii: "}") {
+            i += 1
+            return c == UInt8(ascii: ",")
+        }
+        throw fail("expected , or } in an object")
     }
 
     func fail(_ message: String) -> ExtractError {
