@@ -113,26 +113,22 @@ def explain(n, lineage, truth, lineage_rows, sources):
     for k in sorted(k for k in lineage if k in truth):
         by_machine[truth[k]].append(k)
         by_uid[lineage[k]].append(k)
-    missed = []
-    for machine in sorted(by_machine):
-        ks = by_machine[machine]
-        groups = collections.defaultdict(list)
-        for k in ks:
-            groups[lineage[k]].append(k)
-        if len(groups) > 1:
-            uids = sorted(groups, key=lambda u: (-len(groups[u]), u))
-            for u in uids[1:]:
-                missed.append((machine, groups[uids[0]][0], groups[u][0]))
-    false = []
-    for uid in sorted(by_uid):
-        ks = by_uid[uid]
-        machines = collections.defaultdict(list)
-        for k in ks:
-            machines[truth[k]].append(k)
-        if len(machines) > 1:
-            ms = sorted(machines, key=lambda m: (-len(machines[m]), m))
-            for m in ms[1:]:
-                false.append((uid, machines[ms[0]][0], machines[m][0]))
+    def splits(outer, inner_of):
+        """For each outer group split over several inner labels: (outer, a record of the
+        largest part, a record of each other part)."""
+        out = []
+        for label in sorted(outer):
+            parts = collections.defaultdict(list)
+            for k in outer[label]:
+                parts[inner_of[k]].append(k)
+            if len(parts) > 1:
+                order = sorted(parts, key=lambda p: (-len(parts[p]), p))
+                for p in order[1:]:
+                    out.append((label, parts[order[0]][0], parts[p][0]))
+        return out
+
+    missed = splits(by_machine, lineage)  # one machine spread over several asset_uids
+    false = splits(by_uid, truth)  # one asset_uid holding several machines
     print(f"explain_missed_pairs {len(missed)} (showing {min(n, len(missed))})")
     for machine, a, b in missed[:n]:
         print(f"missed machine={machine}")
